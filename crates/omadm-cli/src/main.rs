@@ -1,0 +1,3 @@
+//! The `omadm` command-line tool: the I/O edge of the workspace.
+
+fn main() {}

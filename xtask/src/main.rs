@@ -1,0 +1,3 @@
+//! Repository automation (`cargo xtask ci`, `cargo xtask fuzz`): what CI runs, in Rust.
+
+fn main() {}

@@ -1,0 +1,203 @@
+//! `cargo xtask ci`: the checks CI runs, in order, failing fast, with a table of wall times.
+
+use std::time::{Duration, Instant};
+
+use crate::cmd::{self, Error, cargo};
+use crate::fuzz;
+
+/// Seconds each fuzz target runs in the CI smoke step.
+pub(crate) const SMOKE_SECONDS: u64 = 15;
+
+/// Proptest cases per property when the caller has not chosen.
+const PROPTEST_CASES: &str = "64";
+
+/// What `cargo xtask ci` was asked to do.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Options {
+    pub(crate) skip: Vec<Step>,
+    pub(crate) fuzz_seconds: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            skip: Vec::new(),
+            fuzz_seconds: SMOKE_SECONDS,
+        }
+    }
+}
+
+/// One CI step, in the order CI runs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    Fmt,
+    Clippy,
+    Test,
+    Doc,
+    Deny,
+    Fuzz,
+}
+
+impl Step {
+    const ALL: [Step; 6] = [
+        Step::Fmt,
+        Step::Clippy,
+        Step::Test,
+        Step::Doc,
+        Step::Deny,
+        Step::Fuzz,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Step::Fmt => "fmt",
+            Step::Clippy => "clippy",
+            Step::Test => "test",
+            Step::Doc => "doc",
+            Step::Deny => "deny",
+            Step::Fuzz => "fuzz",
+        }
+    }
+
+    pub(crate) fn from_name(name: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    pub(crate) fn names() -> String {
+        Step::ALL.map(Step::name).join(", ")
+    }
+
+    fn run(self, opts: &Options) -> Result<Outcome, Error> {
+        match self {
+            Step::Fmt => fmt(),
+            Step::Clippy => {
+                cmd::run(
+                    cargo()
+                        .args(["clippy", "--workspace", "--all-targets", "--locked"])
+                        .args(["--", "-D", "warnings"]),
+                )?;
+                Ok(Outcome::Ok)
+            }
+            Step::Test => {
+                let mut cmd = cargo();
+                cmd.args(["test", "--workspace", "--locked"]);
+                if std::env::var_os("PROPTEST_CASES").is_none() {
+                    cmd.env("PROPTEST_CASES", PROPTEST_CASES);
+                }
+                cmd::run(&mut cmd)?;
+                Ok(Outcome::Ok)
+            }
+            Step::Doc => {
+                cmd::run(cargo().env("RUSTDOCFLAGS", "-Dwarnings").args([
+                    "doc",
+                    "--workspace",
+                    "--no-deps",
+                    "--locked",
+                ]))?;
+                Ok(Outcome::Ok)
+            }
+            Step::Deny => deny(),
+            Step::Fuzz => fuzz::smoke(opts.fuzz_seconds),
+        }
+    }
+}
+
+/// How a step ended when it did not fail.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Ok,
+    /// It succeeded; the text says what it did (or why there was nothing to do).
+    Note(String),
+}
+
+/// Runs every step not skipped, stopping at the first failure, and prints the time table.
+pub(crate) fn run(opts: &Options) -> Result<(), Error> {
+    let start = Instant::now();
+    let mut rows: Vec<(Step, String, Duration)> = Vec::new();
+    let mut failure = None;
+    for step in Step::ALL {
+        if opts.skip.contains(&step) {
+            rows.push((step, "skipped".to_owned(), Duration::ZERO));
+            continue;
+        }
+        println!("\n==> xtask ci: {}", step.name());
+        let t = Instant::now();
+        let result = step.run(opts);
+        let took = t.elapsed();
+        match result {
+            Ok(Outcome::Ok) => rows.push((step, "ok".to_owned(), took)),
+            Ok(Outcome::Note(note)) => rows.push((step, format!("ok ({note})"), took)),
+            Err(e) => {
+                rows.push((step, "FAILED".to_owned(), took));
+                failure = Some((step, e));
+                break;
+            }
+        }
+    }
+    print_table(&rows, start.elapsed());
+    match failure {
+        None => Ok(()),
+        Some((step, e)) => Err(Error::new(format!("ci step `{}` failed: {e}", step.name()))),
+    }
+}
+
+fn fmt() -> Result<Outcome, Error> {
+    cmd::run(cargo().args(["fmt", "--all", "--check"]))?;
+    // The fuzz crate is its own workspace (excluded from ours): check its sources too.
+    let targets = fuzz::target_sources();
+    if !targets.is_empty() {
+        let mut cmd = std::process::Command::new("rustfmt");
+        cmd.current_dir(cmd::root())
+            .args(["--check", "--edition", "2024"])
+            .args(&targets);
+        cmd::run(&mut cmd)?;
+    }
+    Ok(Outcome::Ok)
+}
+
+fn deny() -> Result<Outcome, Error> {
+    cmd::ensure_cargo_subcommand("deny", "cargo-deny")?;
+    const CHECKS: [&str; 4] = ["check", "bans", "licenses", "sources"];
+    cmd::run(cargo().args(["deny", "--locked"]).args(CHECKS))?;
+    if fuzz::has_targets_in_manifest() {
+        // The fuzz crate is its own workspace: its dependencies (libFuzzer) are checked too.
+        cmd::run(
+            cargo()
+                .args(["deny", "--locked", "--manifest-path", "fuzz/Cargo.toml"])
+                .args(["--config", "deny.toml"])
+                .args(CHECKS),
+        )?;
+    }
+    Ok(Outcome::Ok)
+}
+
+fn print_table(rows: &[(Step, String, Duration)], total: Duration) {
+    println!("\nxtask ci: wall time per step");
+    println!("  {:<8} {:<40} {:>9}", "step", "result", "time");
+    for (step, result, took) in rows {
+        let time = if result == "skipped" {
+            "-".to_owned()
+        } else {
+            secs(*took)
+        };
+        println!("  {:<8} {:<40} {:>9}", step.name(), result, time);
+    }
+    println!("  {:<8} {:<40} {:>9}", "total", "", secs(total));
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_names_round_trip() {
+        for step in Step::ALL {
+            assert_eq!(Step::from_name(step.name()), Some(step));
+        }
+        assert_eq!(Step::names(), "fmt, clippy, test, doc, deny, fuzz");
+    }
+}

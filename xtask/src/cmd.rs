@@ -1,0 +1,126 @@
+//! Running external tools: the repository root, `cargo`, echoing and checking commands, and
+//! installing the cargo subcommands CI needs when they are missing.
+
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// Why an xtask command failed; the message names what to look at.
+#[derive(Debug)]
+pub(crate) struct Error(String);
+
+impl Error {
+    pub(crate) fn new(msg: impl Into<String>) -> Self {
+        Self(msg.into())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// The repository root (the parent of `xtask/`).
+pub(crate) fn root() -> PathBuf {
+    let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask.parent().unwrap_or(xtask).to_path_buf()
+}
+
+/// `cargo`, the same binary that runs us when there is one (so `cargo +toolchain xtask` sticks).
+pub(crate) fn cargo() -> Command {
+    let program = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    let mut cmd = Command::new(program);
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Echoes `cmd`, runs it with stdin closed and output passed through, and fails unless it exits 0.
+pub(crate) fn run(cmd: &mut Command) -> Result<(), Error> {
+    let line = show(cmd);
+    println!("$ {line}");
+    let status = cmd
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| Error::new(format!("could not start `{line}`: {e}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::new(format!("`{line}` failed ({status})")))
+    }
+}
+
+/// Runs `cmd` quietly and returns its stdout, or `None` if it could not start or exited non-zero.
+pub(crate) fn output(cmd: &mut Command) -> Option<String> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Makes sure `cargo <subcommand>` works, installing `krate` with `cargo install --locked` if not.
+pub(crate) fn ensure_cargo_subcommand(subcommand: &str, krate: &str) -> Result<(), Error> {
+    if let Some(version) = output(cargo().args([subcommand, "--version"])) {
+        println!("xtask: using {}", version.trim());
+        return Ok(());
+    }
+    println!(
+        "xtask: `cargo {subcommand}` is missing; installing {krate} (this takes a while once)"
+    );
+    let start = Instant::now();
+    run(cargo().args(["install", "--locked", krate]))?;
+    println!(
+        "xtask: installed {krate} in {:.0} s",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The command as a shell-like line, with the environment variables we set in front.
+fn show(cmd: &Command) -> String {
+    let mut words: Vec<String> = cmd
+        .get_envs()
+        .filter_map(|(k, v)| Some(format!("{}={}", k.to_string_lossy(), v?.to_string_lossy())))
+        .collect();
+    let program = Path::new(cmd.get_program());
+    let program = program.file_name().unwrap_or(program.as_os_str());
+    words.push(program.to_string_lossy().into_owned());
+    words.extend(cmd.get_args().map(quote));
+    words.join(" ")
+}
+
+fn quote(arg: &OsStr) -> String {
+    let s = arg.to_string_lossy();
+    if s.is_empty() || s.contains(|c: char| c.is_whitespace() || c == '\'' || c == '"') {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    } else {
+        s.into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn show_puts_set_variables_first_and_quotes_spaces() {
+        let mut cmd = Command::new("/usr/bin/cargo");
+        cmd.env("RUSTDOCFLAGS", "-Dwarnings")
+            .args(["doc", "a b", ""]);
+        assert_eq!(show(&cmd), "RUSTDOCFLAGS=-Dwarnings cargo doc 'a b' ''");
+    }
+
+    #[test]
+    fn root_holds_the_workspace_manifest() {
+        assert!(root().join("Cargo.toml").is_file());
+        assert!(root().join("xtask").is_dir());
+    }
+}

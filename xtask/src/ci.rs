@@ -84,8 +84,9 @@ impl Step {
                 if std::env::var_os("PROPTEST_CASES").is_none() {
                     cmd.env("PROPTEST_CASES", PROPTEST_CASES);
                 }
-                cmd::run(&mut cmd)?;
-                Ok(Outcome::Ok)
+                let mut totals = TestTotals::default();
+                cmd::run_tee(&mut cmd, |line| totals.add(line))?;
+                Ok(Outcome::Note(totals.to_string()))
             }
             Step::Doc => {
                 cmd::run(cargo().env("RUSTDOCFLAGS", "-Dwarnings").args([
@@ -177,6 +178,53 @@ fn deny() -> Result<Outcome, Error> {
     Ok(Outcome::Ok)
 }
 
+/// The sum of the `test result:` lines the test harness prints, one per test binary.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct TestTotals {
+    binaries: u64,
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+impl TestTotals {
+    /// Adds `line` if it is a summary such as
+    /// `test result: ok. 9 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s`.
+    fn add(&mut self, line: &str) {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            return;
+        };
+        let Some((_verdict, counts)) = rest.split_once(". ") else {
+            return;
+        };
+        self.binaries += 1;
+        for item in counts.split("; ") {
+            let Some((n, what)) = item.split_once(' ') else {
+                continue;
+            };
+            let Ok(n) = n.parse::<u64>() else {
+                continue;
+            };
+            match what {
+                "passed" => self.passed += n,
+                "failed" => self.failed += n,
+                "ignored" => self.ignored += n,
+                _ => {}
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for TestTotals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} passed, {} failed, {} ignored; {} runs",
+            self.passed, self.failed, self.ignored, self.binaries
+        )
+    }
+}
+
 fn print_table(rows: &[(Step, String, Duration)], total: Duration) {
     println!("\nxtask ci: wall time per step");
     println!("  {:<8} {:<40} {:>9}", "step", "result", "time");
@@ -198,6 +246,29 @@ fn secs(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_totals_sum_the_summary_lines() {
+        let mut t = TestTotals::default();
+        for line in [
+            "running 9 tests",
+            "test result: ok. 9 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.00s",
+            "test x ... ok",
+            "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.20s\n",
+            "   Doc-tests omadm_xml",
+            "test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s",
+        ] {
+            t.add(line);
+        }
+        let expect = TestTotals {
+            binaries: 3,
+            passed: 12,
+            failed: 2,
+            ignored: 1,
+        };
+        assert_eq!(t, expect);
+        assert_eq!(t.to_string(), "12 passed, 2 failed, 1 ignored; 3 runs");
+    }
 
     #[test]
     fn step_names_round_trip() {

@@ -3,6 +3,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -47,6 +48,38 @@ pub(crate) fn run(cmd: &mut Command) -> Result<(), Error> {
         .stdin(Stdio::null())
         .status()
         .map_err(|e| Error::new(format!("could not start `{line}`: {e}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::new(format!("`{line}` failed ({status})")))
+    }
+}
+
+/// Like [`run`], but also hands every line the command writes to stdout to `on_line` (the lines
+/// are still printed, as they come).
+pub(crate) fn run_tee(cmd: &mut Command, mut on_line: impl FnMut(&str)) -> Result<(), Error> {
+    let line = show(cmd);
+    println!("$ {line}");
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::new(format!("could not start `{line}`: {e}")))?;
+    if let Some(stdout) = child.stdout.take() {
+        let mut reader = BufReader::new(stdout);
+        let mut out = std::io::stdout();
+        let mut buf = Vec::new();
+        // Stops only at end of output (or a broken pipe), so the child never blocks on us.
+        while matches!(reader.read_until(b'\n', &mut buf), Ok(n) if n > 0) {
+            // Best effort: losing our own echo must not stop the command.
+            let _ = out.write_all(&buf);
+            on_line(&String::from_utf8_lossy(&buf));
+            buf.clear();
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| Error::new(format!("could not wait for `{line}`: {e}")))?;
     if status.success() {
         Ok(())
     } else {

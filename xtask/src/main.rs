@@ -85,7 +85,10 @@ fn parse_ci(args: &[String]) -> Result<ci::Options, Error> {
                     opts.skip.push(step);
                 }
             }
-            "--fuzz-seconds" => opts.fuzz_seconds = number(&mut it, "--fuzz-seconds")?,
+            "--fuzz-seconds" => match number(&mut it, "--fuzz-seconds")? {
+                0 => return Err(Error::new("--fuzz-seconds must be at least 1")),
+                n => opts.fuzz_seconds = n,
+            },
             other => return Err(Error::new(format!("unknown argument `{other}` for ci"))),
         }
     }
@@ -161,6 +164,7 @@ mod tests {
         assert!(parse_str("ci --skip").is_err());
         assert!(parse_str("ci --fast").is_err());
         assert!(parse_str("ci --fuzz-seconds soon").is_err());
+        assert!(parse_str("ci --fuzz-seconds 0").is_err());
     }
 
     #[test]

@@ -1,0 +1,500 @@
+//! The emitter: packs reports into as few Sessionless Report Messages as MaxMsgSize allows, numbers
+//! them, and signs the exact bytes, writing into a caller's reused buffer without allocating.
+
+use core::fmt;
+
+use std::borrow::Cow;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use omadm_dmsec::{AuthError, AuthType, Mac, MacKey, MacParams, Nonce, md5_credential};
+use omadm_syncml::{
+    AlertCode, CmdId, Cred, Format, Meta, MsgId, SessionId, Source, SyncHdr, SyncMlVersion, Target,
+};
+use omadm_xml::write;
+
+use crate::account::{Account, Integrity};
+use crate::error::{ConfigError, EmitError};
+use crate::{CONTENT_TYPE, HMAC_HEADER, Report, selfcheck};
+
+/// The client side of sessionless reporting for one account: reports in, signed conforming
+/// messages out.
+///
+/// Building it does the per-account work once (validating the addresses, keying the MAC,
+/// computing the auth-md5 credential, formatting the constant part of the parameter list), so
+/// that each message costs one pass to write it and one hash to sign it.
+///
+/// The emitter owns the MsgID counter: every message it emits takes the next MsgID, and
+/// [`next_msg_id`](Self::next_msg_id) is the value to persist. The nonce never changes (no reply
+/// ever comes to a sessionless report).
+pub struct Emitter {
+    /// The header every message carries, with the MsgID updated per message. Its `Cred/Data` is
+    /// empty in the in-message mode (the parameter list is inserted after signing) and holds the
+    /// auth-md5 credential in the other modes.
+    hdr: SyncHdr<'static>,
+    signer: Signer,
+    nonce: Nonce,
+    /// The canonical parameter list up to and including `mac=` (empty without a MAC).
+    params_prefix: String,
+    /// The full length of the parameter list once the MAC is appended (0 without a MAC).
+    params_len: usize,
+    max_msg_size: usize,
+    include_final: bool,
+    /// The length of `</SyncBody></SyncML>` (with `<Final/>` if configured), measured once.
+    epilogue_len: usize,
+    next_msg_id: MsgId,
+    self_check: bool,
+}
+
+/// Where the MAC goes, with the pre-keyed state that computes it.
+enum Signer {
+    /// In `SyncHdr/Cred/Data`, over the message without that content.
+    InMessage(MacKey),
+    /// In the `x-syncml-hmac` header, over the whole body.
+    Header(MacKey),
+    /// No MAC: the transport authenticates.
+    None,
+}
+
+/// One message written by [`Emitter::emit_into`]: how many reports it took and how to send it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Written {
+    /// How many reports, from the front of the input, the message holds (at least one).
+    pub reports: usize,
+    /// The message's MsgID.
+    pub msg_id: MsgId,
+    /// The `x-syncml-hmac` header to send with the body, in [`Integrity::HeaderMac`] mode.
+    pub hmac_header: Option<HmacHeader>,
+}
+
+/// The value of an `x-syncml-hmac` header, held inline (no allocation).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct HmacHeader {
+    buf: [u8; MacParams::MAX_LEN],
+    len: usize,
+}
+
+impl HmacHeader {
+    /// The header name, `x-syncml-hmac`.
+    pub const NAME: &'static str = HMAC_HEADER;
+
+    /// The header value: `algorithm=SHA256, username="…", mac=…`.
+    #[must_use]
+    pub fn value(&self) -> &str {
+        // invariant: the buffer holds a UTF-8 prefix followed by base64 text (see `Emitter::sign`).
+        core::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for HmacHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("HmacHeader").field(&self.value()).finish()
+    }
+}
+
+impl fmt::Display for HmacHeader {
+    /// The header value.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.value())
+    }
+}
+
+/// A message ready to send: the body, its media type and the transport headers it needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Outgoing {
+    /// The message bytes, exactly as signed.
+    pub body: Vec<u8>,
+    /// `application/vnd.syncml.dm+xml`.
+    pub content_type: &'static str,
+    /// Transport headers to send with the body: `x-syncml-hmac` in [`Integrity::HeaderMac`]
+    /// mode, nothing otherwise.
+    pub headers: Vec<(&'static str, String)>,
+    /// The message's MsgID.
+    pub msg_id: MsgId,
+    /// How many reports the message holds.
+    pub reports: usize,
+}
+
+/// The result of [`Emitter::emit`]: the messages, in order, and the account state to persist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Emission {
+    /// The messages, holding the reports in the order given.
+    pub messages: Vec<Outgoing>,
+    /// The MsgID of the next message: persist it before sending (the nonce is unchanged).
+    pub next_msg_id: MsgId,
+}
+
+impl Emitter {
+    /// Prepares the emitter for `account`.
+    ///
+    /// # Errors
+    /// [`ConfigError`] if the server URI or device id cannot be written, the secret cannot
+    /// serve the integrity mode, or MaxMsgSize is smaller than a message without reports.
+    pub fn new(account: Account) -> Result<Self, ConfigError> {
+        let Account {
+            server_uri,
+            device_id,
+            username,
+            secret,
+            last_nonce,
+            max_msg_size,
+            integrity,
+            next_msg_id,
+            include_final,
+        } = account;
+        if !is_writable(&server_uri) {
+            return Err(ConfigError::ServerUri);
+        }
+        if !is_writable(&device_id) {
+            return Err(ConfigError::DeviceId);
+        }
+        let unusable = |_: AuthError| ConfigError::UnusableSecret;
+
+        let (signer, cred, algorithm) = match integrity {
+            Integrity::InMessageMac {
+                algorithm,
+                construction,
+            } => {
+                let key = MacKey::new(algorithm, construction, username.as_str(), &secret)
+                    .map_err(unusable)?;
+                let cred = cred(Format::Chr, AuthType::Mac, String::new());
+                (Signer::InMessage(key), cred, Some(algorithm))
+            }
+            Integrity::HeaderMac {
+                algorithm,
+                construction,
+            } => {
+                let key = MacKey::new(algorithm, construction, username.as_str(), &secret)
+                    .map_err(unusable)?;
+                let data =
+                    md5_credential(username.as_str(), &secret, &last_nonce).map_err(unusable)?;
+                (
+                    Signer::Header(key),
+                    cred(Format::B64, AuthType::Md5, data),
+                    Some(algorithm),
+                )
+            }
+            Integrity::TransportAuthenticated => {
+                let data =
+                    md5_credential(username.as_str(), &secret, &last_nonce).map_err(unusable)?;
+                (Signer::None, cred(Format::B64, AuthType::Md5, data), None)
+            }
+        };
+
+        // The constant part of the parameter list, formatted by dmsec itself: the canonical list
+        // of a placeholder MAC, without the MAC's base64 (its length is fixed per algorithm).
+        let (params_prefix, params_len) = match algorithm {
+            Some(algorithm) => {
+                let zeros = [0u8; 32];
+                let placeholder = zeros
+                    .get(..algorithm.output_len())
+                    .and_then(|bytes| Mac::new(algorithm, bytes).ok());
+                let Some(placeholder) = placeholder else {
+                    unreachable!("invariant: every algorithm's output fits in 32 bytes")
+                };
+                let mut text = MacParams::new(username.clone(), placeholder).to_string();
+                let len = text.len();
+                text.truncate(len.saturating_sub(algorithm.base64_len()));
+                (text, MacParams::encoded_len(algorithm, &username))
+            }
+            None => (String::new(), 0),
+        };
+
+        let hdr = SyncHdr {
+            ver_dtd: Cow::Borrowed(SyncMlVersion::V1_2.ver_dtd()),
+            ver_proto: Cow::Borrowed(VER_PROTO),
+            session_id: SessionId::SESSIONLESS,
+            msg_id: next_msg_id,
+            target: Target {
+                loc_uri: Cow::Owned(server_uri),
+                loc_name: None,
+            },
+            source: Source {
+                loc_uri: Cow::Owned(device_id),
+                loc_name: Some(Cow::Owned(username.as_str().to_owned())),
+            },
+            resp_uri: None,
+            no_resp: false,
+            cred: Some(cred),
+            meta: None,
+        };
+
+        let mut scratch = Vec::new();
+        write::epilogue(&mut scratch, include_final);
+        let epilogue_len = scratch.len();
+
+        let emitter = Self {
+            hdr,
+            signer,
+            nonce: last_nonce,
+            params_prefix,
+            params_len,
+            max_msg_size,
+            include_final,
+            epilogue_len,
+            next_msg_id,
+            self_check: cfg!(debug_assertions),
+        };
+        let min = emitter.empty_size(&mut scratch, next_msg_id);
+        if min > max_msg_size {
+            return Err(ConfigError::MaxMsgSizeTooSmall {
+                min,
+                max: max_msg_size,
+            });
+        }
+        Ok(emitter)
+    }
+
+    /// Turns on or off the self-check: decoding every emitted message again and running
+    /// [`omadm_syncml::sessionless::check`] on it, panicking on any violation (which would be a
+    /// bug in this crate). On by default in debug builds, off in release builds. The check
+    /// allocates and costs a full decode per message.
+    #[must_use]
+    pub fn with_self_check(mut self, on: bool) -> Self {
+        self.self_check = on;
+        self
+    }
+
+    /// The MsgID the next message will carry: the account state to persist.
+    #[must_use]
+    pub const fn next_msg_id(&self) -> MsgId {
+        self.next_msg_id
+    }
+
+    /// The MaxMsgSize every message respects.
+    #[must_use]
+    pub const fn max_msg_size(&self) -> usize {
+        self.max_msg_size
+    }
+
+    /// Emits all `reports`, in order, in as few messages as MaxMsgSize allows (each message is
+    /// filled before the next is started), and returns them with the next MsgID to persist.
+    ///
+    /// All or nothing: on error no message is returned and the MsgID counter is unchanged.
+    /// An empty input gives no message.
+    ///
+    /// # Errors
+    /// [`EmitError::ReportTooLarge`] if a report cannot fit in a message alone (with its index
+    /// in `reports`), [`EmitError::MsgIdExhausted`].
+    pub fn emit(&mut self, reports: &[Report<'_>]) -> Result<Emission, EmitError> {
+        let first = self.next_msg_id;
+        let mut messages = Vec::new();
+        let mut buf = Vec::new();
+        let mut done = 0;
+        while let Some(rest) = reports.get(done..).filter(|rest| !rest.is_empty()) {
+            let written = match self.emit_into(rest, &mut buf) {
+                Ok(written) => written,
+                Err(err) => {
+                    self.next_msg_id = first;
+                    return Err(err.shifted(done));
+                }
+            };
+            let headers = match &written.hmac_header {
+                Some(header) => vec![(HMAC_HEADER, header.value().to_owned())],
+                None => Vec::new(),
+            };
+            messages.push(Outgoing {
+                body: buf.clone(),
+                content_type: CONTENT_TYPE,
+                headers,
+                msg_id: written.msg_id,
+                reports: written.reports,
+            });
+            done += written.reports;
+        }
+        Ok(Emission {
+            messages,
+            next_msg_id: self.next_msg_id,
+        })
+    }
+
+    /// Writes one signed message into `out` (cleared first), holding as many reports from the
+    /// front of `reports` as fit under MaxMsgSize, and says how many it took. Call it again
+    /// with the rest to emit them all.
+    ///
+    /// Once `out` has grown to the size of a message, this allocates nothing.
+    ///
+    /// # Errors
+    /// [`EmitError::NoReports`] for an empty input, [`EmitError::ReportTooLarge`] (index 0) if
+    /// the first report cannot fit in a message alone, [`EmitError::MsgIdExhausted`]. On error, `out` is empty and the MsgID is not used.
+    pub fn emit_into(
+        &mut self,
+        reports: &[Report<'_>],
+        out: &mut Vec<u8>,
+    ) -> Result<Written, EmitError> {
+        out.clear();
+        if reports.is_empty() {
+            return Err(EmitError::NoReports);
+        }
+        let msg_id = self.next_msg_id;
+        let following = msg_id.next().ok_or(EmitError::MsgIdExhausted)?;
+        let max = self.max_msg_size;
+
+        self.hdr.msg_id = msg_id;
+        let span = write::prologue(out, SyncMlVersion::V1_2, &self.hdr);
+        // Bytes still to come after the alerts: the epilogue, and the parameter list that is
+        // inserted into the Cred after signing.
+        let tail = self.epilogue_len + self.in_message_params_len();
+
+        let mut taken = 0;
+        for report in reports {
+            let Some(cmd_id) = u32::try_from(taken + 1)
+                .ok()
+                .and_then(|n| CmdId::new(n).ok())
+            else {
+                break; // the CmdID space is exhausted: the message is full.
+            };
+            let mark = out.len();
+            write::alert_with_item(
+                out,
+                cmd_id,
+                AlertCode::SESSIONLESS_REPORT,
+                &report.to_item(),
+            );
+            let size = out.len() + tail;
+            if size > max {
+                out.truncate(mark);
+                if taken == 0 {
+                    out.clear();
+                    return Err(EmitError::ReportTooLarge {
+                        index: 0,
+                        size,
+                        max,
+                    });
+                }
+                break;
+            }
+            taken += 1;
+        }
+        write::epilogue(out, self.include_final);
+
+        let hmac_header = self.sign(out, span);
+        self.next_msg_id = following;
+        if self.self_check {
+            selfcheck::run(out, max);
+        }
+        Ok(Written {
+            reports: taken,
+            msg_id,
+            hmac_header,
+        })
+    }
+
+    /// Signs the finished message in `out`: inserts the parameter list into the empty Cred Data
+    /// at `span` (in-message mode) or returns the header value (header mode).
+    fn sign(&self, out: &mut Vec<u8>, span: Option<core::ops::Range<usize>>) -> Option<HmacHeader> {
+        match &self.signer {
+            Signer::InMessage(key) => {
+                // The Cred Data is empty, so the whole buffer is the message with the Cred Data
+                // content removed: exactly the MAC input.
+                let mac = key.mac(&self.nonce, out);
+                let Some(span) = span else {
+                    unreachable!("invariant: the header always holds a Cred")
+                };
+                let at = span.start;
+                let old_len = out.len();
+                out.resize(old_len + self.params_len, 0);
+                out.copy_within(at..old_len, at + self.params_len);
+                let prefix_end = at + self.params_prefix.len();
+                out[at..prefix_end].copy_from_slice(self.params_prefix.as_bytes());
+                encode_mac(&mac, &mut out[prefix_end..at + self.params_len]);
+                None
+            }
+            Signer::Header(key) => {
+                let mac = key.mac(&self.nonce, out);
+                let mut header = HmacHeader {
+                    buf: [0; MacParams::MAX_LEN],
+                    len: self.params_len,
+                };
+                let prefix_end = self.params_prefix.len();
+                header.buf[..prefix_end].copy_from_slice(self.params_prefix.as_bytes());
+                encode_mac(&mac, &mut header.buf[prefix_end..self.params_len]);
+                Some(header)
+            }
+            Signer::None => None,
+        }
+    }
+
+    /// The size of a message without reports carrying `msg_id`, measured by writing it.
+    fn empty_size(&self, scratch: &mut Vec<u8>, msg_id: MsgId) -> usize {
+        let mut hdr = self.hdr.clone();
+        hdr.msg_id = msg_id;
+        scratch.clear();
+        write::prologue(scratch, SyncMlVersion::V1_2, &hdr);
+        scratch.len() + self.epilogue_len + self.in_message_params_len()
+    }
+
+    /// The bytes the parameter list adds to the body (0 unless the MAC rides in the message).
+    fn in_message_params_len(&self) -> usize {
+        match self.signer {
+            Signer::InMessage(_) => self.params_len,
+            Signer::Header(_) | Signer::None => 0,
+        }
+    }
+}
+
+impl fmt::Debug for Emitter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mode = match self.signer {
+            Signer::InMessage(_) => "in-message mac",
+            Signer::Header(_) => "x-syncml-hmac header",
+            Signer::None => "transport authenticated",
+        };
+        f.debug_struct("Emitter")
+            .field("server_uri", &self.hdr.target.loc_uri)
+            .field("device_id", &self.hdr.source.loc_uri)
+            .field("integrity", &mode)
+            .field("max_msg_size", &self.max_msg_size)
+            .field("next_msg_id", &self.next_msg_id)
+            .field("include_final", &self.include_final)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmitError {
+    /// The same error with a report index counted from `offset` reports earlier.
+    fn shifted(self, offset: usize) -> Self {
+        match self {
+            Self::ReportTooLarge { index, size, max } => Self::ReportTooLarge {
+                index: index + offset,
+                size,
+                max,
+            },
+            other => other,
+        }
+    }
+}
+
+/// `VerProto` of every emitted message.
+const VER_PROTO: &str = "DM/1.3";
+
+/// A header `Cred` of the given scheme.
+fn cred(format: Format<'static>, scheme: AuthType, data: String) -> Cred<'static> {
+    Cred {
+        meta: Some(Meta {
+            format: Some(format),
+            ty: Some(Cow::Borrowed(scheme.as_str())),
+            ..Meta::default()
+        }),
+        data: Cow::Owned(data),
+    }
+}
+
+/// Whether a header address can be written: not empty, no control character (XML 1.0 cannot
+/// carry most of them, and the others would not survive a round trip).
+fn is_writable(text: &str) -> bool {
+    !text.is_empty() && !text.chars().any(char::is_control)
+}
+
+/// Writes the padded base64 of `mac` into `out`, which is exactly its length.
+fn encode_mac(mac: &Mac, out: &mut [u8]) {
+    let written = STANDARD.encode_slice(mac.as_bytes(), out);
+    debug_assert_eq!(
+        written.ok(),
+        Some(out.len()),
+        "the MAC slot has the MAC's base64 length"
+    );
+}

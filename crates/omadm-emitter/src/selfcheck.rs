@@ -1,0 +1,34 @@
+//! The self-check: every emitted message is decoded again and must pass the sessionless profile
+//! check; a failure is a bug in this crate, never a property of the input.
+
+use omadm_syncml::sessionless;
+
+/// Decodes `message` and checks it against the sessionless profile and MaxMsgSize.
+///
+/// # Panics
+/// If the message does not decode, breaks a profile rule or exceeds `max`: each would be a bug in
+/// the emitter (the reports and the account were validated before anything was written).
+pub(crate) fn run(message: &[u8], max: usize) {
+    let size = sessionless::check_size(message.len(), u64::try_from(max).unwrap_or(u64::MAX));
+    assert!(
+        size.is_none(),
+        "omadm-emitter bug: an emitted message exceeds the max message size: {size:?}"
+    );
+    // Room for any message the emitter may write: every element takes at least 7 bytes.
+    let limits = omadm_xml::Limits::default()
+        .with_max_size(message.len())
+        .with_max_elements(message.len());
+    let decoded = omadm_xml::decode(message, &limits);
+    assert!(
+        decoded.is_ok(),
+        "omadm-emitter bug: an emitted message does not decode: {:?}",
+        decoded.err()
+    );
+    if let Ok(decoded) = decoded {
+        let violations = sessionless::check(&decoded);
+        assert!(
+            violations.is_empty(),
+            "omadm-emitter bug: an emitted message breaks the sessionless profile: {violations:?}"
+        );
+    }
+}

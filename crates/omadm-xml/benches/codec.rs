@@ -1,0 +1,2 @@
+//! Criterion benchmarks of the codec (placeholder until written).
+fn main() {}

@@ -1,0 +1,1590 @@
+//! The decoder: a borrowing pull parser on quick-xml's `Reader` with its own small namespace
+//! bookkeeping, mapping SyncML DM XML onto the `omadm-syncml` model without a DOM.
+
+use core::str::FromStr;
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use omadm_syncml::{
+    Alert, AlertCode, Anchor, Carriage, Chal, CmdId, CmdRef, Command, Container, Cred, Delete,
+    Exec, Format, Get, Item, ItemCommand, ItemData, Mark, Mem, Meta, MsgId, Results, SessionId,
+    Source, Status, StatusCode, SyncBody, SyncHdr, SyncMl, SyncMlVersion, Target, ValueError,
+    parse_count,
+};
+use quick_xml::Reader;
+use quick_xml::events::{BytesDecl, BytesStart, Event};
+
+use crate::error::{DsCommand, Error, ErrorKind, Limit};
+use crate::limits::Limits;
+use crate::names::{
+    all_ws, first_non_xml_char, is_metinf, is_syncml, is_xml_char, is_xml_name, is_xml_ws, trim_ws,
+};
+
+type Result<T> = core::result::Result<T, Error>;
+
+/// A decoded message and where its `SyncHdr/Cred/Data` content lies in the input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Decoded<'a> {
+    /// The message.
+    pub message: SyncMl<'a>,
+    /// The exact byte span, in the input, of the `SyncHdr/Cred/Data` content: from the byte after
+    /// the `>` of `<Data>` to the `<` of `</Data>`, untrimmed and not unescaped (empty, at the end
+    /// of the tag, for `<Data/>`). `None` when the header has no `Cred`.
+    pub cred_data: Option<Range<usize>>,
+}
+
+/// A decoded `SyncHdr` (the body was not read) and where its `Cred/Data` content lies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DecodedHeader<'a> {
+    /// The SyncML version of the root.
+    pub version: SyncMlVersion,
+    /// The header.
+    pub hdr: SyncHdr<'a>,
+    /// The `SyncHdr/Cred/Data` content span, found exactly as [`decode_located`] finds it.
+    pub cred_data: Option<Range<usize>>,
+}
+
+/// Decodes a SyncML DM message (XML, UTF-8). Text borrows from `input` where it needs no
+/// unescaping or joining.
+///
+/// # Errors
+///
+/// Any input that is not a well-formed SyncML DM message within `limits`; see [`ErrorKind`].
+pub fn decode<'a>(input: &'a [u8], limits: &Limits) -> Result<SyncMl<'a>> {
+    decode_located(input, limits).map(|d| d.message)
+}
+
+/// Decodes a message like [`decode`] and also reports the byte span of the `SyncHdr/Cred/Data`
+/// content, which the MAC layer excludes from the bytes it authenticates.
+///
+/// # Errors
+///
+/// As [`decode`].
+pub fn decode_located<'a>(input: &'a [u8], limits: &Limits) -> Result<Decoded<'a>> {
+    let mut d = Decoder::new(input, limits)?;
+    if let Some(at) = first_non_xml_char(input) {
+        return Err(non_xml_char(at));
+    }
+    d.prolog()?;
+    let (hdr, cred_data) = d.first_header()?;
+    let version = d.version(&hdr);
+    let body = d.rest_of_root()?;
+    d.epilog()?;
+    Ok(Decoded {
+        message: SyncMl { version, hdr, body },
+        cred_data,
+    })
+}
+
+/// Decodes only the prologue, the root and the `SyncHdr`, and stops right after `</SyncHdr>`
+/// without looking at the body: the verifier's cheap identity scan before the MAC check. The
+/// header and the span are found exactly as [`decode_located`] finds them. `SyncHdr` must be the
+/// root's first child.
+///
+/// # Errors
+///
+/// As [`decode`], for the part of the input read.
+pub fn decode_header<'a>(input: &'a [u8], limits: &Limits) -> Result<DecodedHeader<'a>> {
+    let mut d = Decoder::new(input, limits)?;
+    d.prolog()?;
+    let (hdr, cred_data) = d.first_header()?;
+    // Only the bytes read so far are checked: the body is never looked at.
+    if let Some(at) = first_non_xml_char(input.get(..d.after()).unwrap_or(input)) {
+        return Err(non_xml_char(at));
+    }
+    Ok(DecodedHeader {
+        version: d.version(&hdr),
+        hdr,
+        cred_data,
+    })
+}
+
+/// A namespace as far as the decoder cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ns {
+    None,
+    SyncMl(SyncMlVersion),
+    MetInf,
+    Other,
+}
+
+const XML_NS: &[u8] = b"http://www.w3.org/XML/1998/namespace";
+const XMLNS_NS: &[u8] = b"http://www.w3.org/2000/xmlns/";
+
+fn classify(uri: &[u8]) -> Ns {
+    match uri {
+        b"" => Ns::None,
+        b"syncml:metinf" => Ns::MetInf,
+        b"SYNCML:SYNCML1.2" => Ns::SyncMl(SyncMlVersion::V1_2),
+        b"SYNCML:SYNCML1.1" => Ns::SyncMl(SyncMlVersion::V1_1),
+        _ => Ns::Other,
+    }
+}
+
+fn non_xml_char(at: usize) -> Error {
+    Error::new(ErrorKind::Syntax, at, "/".into()).with_detail("character not allowed in xml")
+}
+
+/// An open element.
+struct Frame<'a> {
+    qname: &'a [u8],
+    /// The default namespace in effect inside this element.
+    default_ns: Ns,
+    /// `prefixes.len()` before this element's declarations.
+    prefix_mark: usize,
+}
+
+struct Binding<'a> {
+    prefix: &'a [u8],
+    ns: Ns,
+}
+
+/// A start tag, resolved.
+#[derive(Clone, Copy)]
+struct Tag<'a> {
+    local: &'a [u8],
+    ns: Ns,
+    offset: usize,
+}
+
+/// One piece of content.
+enum Ev<'a> {
+    Start(Tag<'a>),
+    End,
+    /// Character data without references (never empty).
+    Text(&'a str),
+    /// A resolved character or predefined entity reference.
+    Char(char),
+    CData(&'a str),
+}
+
+/// Where a child element was met, to name the right error for an unexpected one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ctx {
+    /// `SyncBody`, `Atomic`, `Sequence`: data-sync commands are "unsupported", not "misplaced".
+    Commands,
+    Other,
+}
+
+/// Text being collected: borrowed while it is one piece, owned once it is joined or unescaped.
+enum Acc<'a> {
+    Empty,
+    Borrowed(&'a str),
+    Owned(String),
+}
+
+impl<'a> Acc<'a> {
+    fn push(&mut self, s: &'a str) {
+        match self {
+            Acc::Empty => *self = Acc::Borrowed(s),
+            Acc::Borrowed(b) => {
+                let mut o = String::with_capacity(b.len() + s.len());
+                o.push_str(b);
+                o.push_str(s);
+                *self = Acc::Owned(o);
+            }
+            Acc::Owned(o) => o.push_str(s),
+        }
+    }
+
+    fn push_char(&mut self, c: char) {
+        match self {
+            Acc::Empty => *self = Acc::Owned(String::from(c)),
+            Acc::Borrowed(b) => {
+                let mut o = String::with_capacity(b.len() + 4);
+                o.push_str(b);
+                o.push(c);
+                *self = Acc::Owned(o);
+            }
+            Acc::Owned(o) => o.push(c),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Acc::Empty => 0,
+            Acc::Borrowed(b) => b.len(),
+            Acc::Owned(o) => o.len(),
+        }
+    }
+
+    fn into_cow(self) -> Cow<'a, str> {
+        match self {
+            Acc::Empty => Cow::Borrowed(""),
+            Acc::Borrowed(b) => Cow::Borrowed(b),
+            Acc::Owned(o) => Cow::Owned(o),
+        }
+    }
+
+    fn into_trimmed(self) -> Cow<'a, str> {
+        match self {
+            Acc::Empty => Cow::Borrowed(""),
+            Acc::Borrowed(b) => Cow::Borrowed(trim_ws(b)),
+            Acc::Owned(o) => {
+                let t = trim_ws(&o);
+                if t.len() == o.len() {
+                    Cow::Owned(o)
+                } else {
+                    Cow::Owned(t.to_owned())
+                }
+            }
+        }
+    }
+}
+
+/// Rejects a second occurrence of a single child.
+macro_rules! once {
+    ($self:ident, $slot:expr, $tag:expr, $value:expr) => {{
+        if $slot.is_some() {
+            return Err($self.err_here(ErrorKind::DuplicateElement, $tag.offset));
+        }
+        $slot = Some($value);
+    }};
+}
+
+/// Reads an empty flag element once.
+macro_rules! flag {
+    ($self:ident, $flag:expr, $tag:expr) => {{
+        if $flag {
+            return Err($self.err_here(ErrorKind::DuplicateElement, $tag.offset));
+        }
+        $self.empty()?;
+        $flag = true;
+    }};
+}
+
+struct Decoder<'a> {
+    qx: Reader<&'a [u8]>,
+    input: &'a [u8],
+    /// Length of a leading UTF-8 BOM (quick-xml skips it and counts positions after it).
+    bom: usize,
+    max_depth: usize,
+    max_elements: usize,
+    max_text: usize,
+    elements: usize,
+    stack: Vec<Frame<'a>>,
+    prefixes: Vec<Binding<'a>>,
+    /// The last start tag was an empty-element tag: the next event is its end.
+    pending_end: bool,
+    /// The qualified name of the element the last `End` closed.
+    last_closed: &'a [u8],
+    /// The offset where the last event began.
+    pos: usize,
+    /// The root's namespace: every SyncML element must be in it.
+    doc_ns: Ns,
+    /// Elements at this depth and deeper are foreign (an `Item/Data` fragment): any attributes.
+    foreign_from: usize,
+}
+
+impl<'a> Decoder<'a> {
+    fn new(input: &'a [u8], limits: &Limits) -> Result<Self> {
+        if input.len() > limits.max_size {
+            return Err(Error::new(
+                ErrorKind::LimitExceeded(Limit::Size),
+                limits.max_size,
+                "/".into(),
+            ));
+        }
+        let mut qx = Reader::from_reader(input);
+        let cfg = qx.config_mut();
+        cfg.check_comments = true;
+        cfg.check_end_names = true;
+        cfg.expand_empty_elements = false;
+        cfg.trim_text(false);
+        cfg.allow_dangling_amp = false;
+        cfg.allow_unmatched_ends = false;
+        let bom = if input.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        Ok(Self {
+            qx,
+            input,
+            bom,
+            max_depth: limits.depth(),
+            max_elements: limits.max_elements,
+            max_text: limits.max_text,
+            elements: 0,
+            stack: Vec::with_capacity(12),
+            prefixes: Vec::new(),
+            pending_end: false,
+            last_closed: b"",
+            pos: 0,
+            doc_ns: Ns::None,
+            foreign_from: usize::MAX,
+        })
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Errors
+
+    fn path(&self, extra: Option<&[u8]>) -> Box<str> {
+        let mut p = String::new();
+        for f in &self.stack {
+            p.push('/');
+            p.push_str(&String::from_utf8_lossy(local_part(f.qname)));
+        }
+        if let Some(e) = extra {
+            p.push('/');
+            p.push_str(&String::from_utf8_lossy(local_part(e)));
+        }
+        if p.is_empty() {
+            p.push('/');
+        }
+        p.into_boxed_str()
+    }
+
+    /// An error inside the current element (the path names every open element).
+    fn err_here(&self, kind: ErrorKind, offset: usize) -> Error {
+        Error::new(kind, offset, self.path(None))
+    }
+
+    /// An error about the element just closed (its value, or a missing child).
+    fn err_closed(&self, kind: ErrorKind, offset: usize) -> Error {
+        Error::new(kind, offset, self.path(Some(self.last_closed)))
+    }
+
+    fn syntax(&self, offset: usize, detail: &'static str) -> Error {
+        self.err_here(ErrorKind::Syntax, offset).with_detail(detail)
+    }
+
+    fn qx_error(&self, e: &quick_xml::Error) -> Error {
+        use quick_xml::errors::{IllFormedError, SyntaxError};
+        let offset = usize::try_from(self.qx.error_position())
+            .unwrap_or(usize::MAX)
+            .saturating_add(self.bom);
+        let (kind, detail) = match e {
+            quick_xml::Error::Syntax(s) => match s {
+                SyntaxError::InvalidBangMarkup => (ErrorKind::Syntax, "invalid <! markup"),
+                SyntaxError::UnclosedPI => {
+                    (ErrorKind::UnexpectedEof, "unclosed processing instruction")
+                }
+                SyntaxError::UnclosedXmlDecl => {
+                    (ErrorKind::UnexpectedEof, "unclosed xml declaration")
+                }
+                SyntaxError::UnclosedComment => (ErrorKind::UnexpectedEof, "unclosed comment"),
+                SyntaxError::UnclosedDoctype => (ErrorKind::UnexpectedEof, "unclosed doctype"),
+                SyntaxError::UnclosedCData => (ErrorKind::UnexpectedEof, "unclosed cdata section"),
+                SyntaxError::UnclosedTag => (ErrorKind::UnexpectedEof, "unclosed tag"),
+                SyntaxError::UnclosedSingleQuotedAttributeValue
+                | SyntaxError::UnclosedDoubleQuotedAttributeValue => {
+                    (ErrorKind::UnexpectedEof, "unclosed attribute value")
+                }
+            },
+            quick_xml::Error::IllFormed(i) => match i {
+                IllFormedError::MismatchedEndTag { .. } => {
+                    (ErrorKind::Syntax, "mismatched end tag")
+                }
+                IllFormedError::UnmatchedEndTag(_) => {
+                    (ErrorKind::Syntax, "end tag without start tag")
+                }
+                IllFormedError::DoubleHyphenInComment => (ErrorKind::Syntax, "'--' in a comment"),
+                IllFormedError::UnclosedReference => {
+                    (ErrorKind::Syntax, "'&' that starts no reference")
+                }
+                IllFormedError::MissingDoctypeName => {
+                    (ErrorKind::Doctype, "doctype without a name")
+                }
+                IllFormedError::MissingDeclVersion(_) | IllFormedError::UnknownVersion => {
+                    (ErrorKind::Syntax, "bad xml declaration version")
+                }
+                _ => (ErrorKind::Syntax, "ill-formed xml"),
+            },
+            quick_xml::Error::Encoding(_) => {
+                // quick-xml reports the event; find the exact byte.
+                let from = offset.min(self.input.len());
+                let exact = match core::str::from_utf8(&self.input[from..]) {
+                    Ok(_) => offset,
+                    Err(u) => from + u.valid_up_to(),
+                };
+                return Error::new(ErrorKind::Encoding, exact, self.path(None))
+                    .with_detail("invalid utf-8 sequence");
+            }
+            quick_xml::Error::Escape(_) => (ErrorKind::Entity, "bad reference"),
+            _ => (ErrorKind::Syntax, "ill-formed xml"),
+        };
+        Error::new(kind, offset, self.path(None)).with_detail(detail)
+    }
+
+    /// The error for a child element that the current element does not allow.
+    fn unexpected(&self, tag: &Tag<'a>, ctx: Ctx) -> Error {
+        let kind = if tag.ns == self.doc_ns {
+            match DsCommand::from_name(tag.local) {
+                Some(ds) if ctx == Ctx::Commands => ErrorKind::UnsupportedCommand(ds),
+                _ if is_syncml(tag.local) || is_metinf(tag.local) => ErrorKind::MisplacedElement,
+                _ => ErrorKind::UnknownElement,
+            }
+        } else if tag.ns == Ns::MetInf {
+            if is_metinf(tag.local) {
+                ErrorKind::MisplacedElement
+            } else {
+                ErrorKind::UnknownElement
+            }
+        } else {
+            ErrorKind::Namespace
+        };
+        self.err_here(kind, tag.offset)
+    }
+
+    fn required<T>(&self, v: Option<T>, name: &'static str) -> Result<T> {
+        v.ok_or_else(|| self.err_closed(ErrorKind::MissingElement(name), self.pos))
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Events
+
+    /// The offset of `s`, which must lie within the input, and `s` with the input's lifetime.
+    fn locate(&self, s: &[u8]) -> Option<(usize, &'a [u8])> {
+        let at = (s.as_ptr() as usize).checked_sub(self.input.as_ptr() as usize)?;
+        Some((at, self.input.get(at..at.checked_add(s.len())?)?))
+    }
+
+    fn borrowed(&self, c: Cow<'a, str>) -> Result<&'a str> {
+        match c {
+            Cow::Borrowed(s) => Ok(s),
+            Cow::Owned(_) => Err(self.syntax(self.pos, "internal: unborrowed text")),
+        }
+    }
+
+    /// The position right after the last event.
+    fn after(&self) -> usize {
+        usize::try_from(self.qx.buffer_position())
+            .unwrap_or(usize::MAX)
+            .saturating_add(self.bom)
+    }
+
+    fn read(&mut self) -> Result<Event<'a>> {
+        self.pos = self.after();
+        self.qx.read_event().map_err(|e| self.qx_error(&e))
+    }
+
+    /// The next piece of content inside the current element. Comments and processing
+    /// instructions are skipped; the end of input inside an element is an error.
+    fn next(&mut self) -> Result<Ev<'a>> {
+        if self.pending_end {
+            self.pending_end = false;
+            self.pos = self.after();
+            self.pop();
+            return Ok(Ev::End);
+        }
+        loop {
+            match self.read()? {
+                Event::Start(e) => return self.start(&e, false).map(Ev::Start),
+                Event::Empty(e) => return self.start(&e, true).map(Ev::Start),
+                Event::End(_) => {
+                    self.pop();
+                    return Ok(Ev::End);
+                }
+                Event::Text(t) => {
+                    let s = self.borrowed(t.into_inner())?;
+                    if s.is_empty() {
+                        continue;
+                    }
+                    if s.contains("]]>") {
+                        return Err(self.syntax(self.pos, "']]>' in text"));
+                    }
+                    return Ok(Ev::Text(s));
+                }
+                Event::CData(c) => return Ok(Ev::CData(self.borrowed(c.into_inner())?)),
+                Event::GeneralRef(r) => return self.reference(&r).map(Ev::Char),
+                Event::Comment(_) => {}
+                Event::PI(pi) => self.check_pi(pi.target())?,
+                Event::Decl(_) => {
+                    return Err(self.syntax(self.pos, "xml declaration not at the start"));
+                }
+                Event::DocType(_) => {
+                    return Err(self
+                        .err_here(ErrorKind::Doctype, self.pos)
+                        .with_detail("doctype inside an element"));
+                }
+                Event::Eof => return Err(self.err_here(ErrorKind::UnexpectedEof, self.pos)),
+            }
+        }
+    }
+
+    fn check_pi(&self, target: &str) -> Result<()> {
+        if target.eq_ignore_ascii_case("xml") || !is_xml_name(target.as_bytes()) {
+            return Err(self.syntax(self.pos, "bad processing instruction target"));
+        }
+        Ok(())
+    }
+
+    fn pop(&mut self) {
+        if let Some(f) = self.stack.pop() {
+            self.prefixes.truncate(f.prefix_mark);
+            self.last_closed = f.qname;
+        }
+    }
+
+    /// Opens an element: limits, namespace declarations, attributes, name resolution.
+    fn start(&mut self, e: &BytesStart<'_>, empty: bool) -> Result<Tag<'a>> {
+        let (content_at, content) = self
+            .locate(e.as_bytes())
+            .ok_or_else(|| self.syntax(self.pos, "internal: tag outside input"))?;
+        let offset = content_at.saturating_sub(1);
+        let name_len = e.name().as_ref().len();
+        let qname = content.get(..name_len).unwrap_or(content);
+        let attrs = content.get(name_len..).unwrap_or(b"");
+
+        let parent_default = self.stack.last().map_or(Ns::None, |f| f.default_ns);
+        self.stack.push(Frame {
+            qname,
+            default_ns: parent_default,
+            prefix_mark: self.prefixes.len(),
+        });
+        self.pending_end = empty;
+        self.elements += 1;
+        if self.elements > self.max_elements {
+            return Err(self.err_here(ErrorKind::LimitExceeded(Limit::Elements), offset));
+        }
+        if self.stack.len() > self.max_depth {
+            return Err(self.err_here(ErrorKind::LimitExceeded(Limit::Depth), offset));
+        }
+        if !is_xml_name(qname) {
+            return Err(self.syntax(offset, "bad element name"));
+        }
+        if !attrs.is_empty() {
+            let foreign = self.stack.len() >= self.foreign_from;
+            let attrs_at = content_at + name_len;
+            if let Some(default) = self.attributes(attrs, attrs_at, foreign)? {
+                if let Some(f) = self.stack.last_mut() {
+                    f.default_ns = default;
+                }
+            }
+        }
+        let (prefix, local) = match qname.iter().position(|&b| b == b':') {
+            Some(i) => (Some(&qname[..i]), &qname[i + 1..]),
+            None => (None, qname),
+        };
+        let ns = match prefix {
+            None => self.stack.last().map_or(Ns::None, |f| f.default_ns),
+            Some(p) => self.resolve(p, offset)?,
+        };
+        if local.is_empty() || local.contains(&b':') {
+            return Err(self
+                .err_here(ErrorKind::Namespace, offset)
+                .with_detail("bad qualified name"));
+        }
+        Ok(Tag { local, ns, offset })
+    }
+
+    fn resolve(&self, prefix: &[u8], offset: usize) -> Result<Ns> {
+        if prefix == b"xml" {
+            return Ok(Ns::Other);
+        }
+        if prefix.is_empty() || prefix == b"xmlns" {
+            return Err(self
+                .err_here(ErrorKind::Namespace, offset)
+                .with_detail("bad prefix"));
+        }
+        self.prefixes
+            .iter()
+            .rev()
+            .find(|b| b.prefix == prefix)
+            .map(|b| b.ns)
+            .ok_or_else(|| {
+                self.err_here(ErrorKind::Namespace, offset)
+                    .with_detail("undeclared prefix")
+            })
+    }
+
+    /// Parses a start tag's attributes: namespace declarations everywhere, other attributes
+    /// only in foreign content. Returns the default-namespace declaration, if any.
+    fn attributes(&mut self, raw: &'a [u8], base: usize, foreign: bool) -> Result<Option<Ns>> {
+        let b = raw;
+        let len = b.len();
+        let mut i = 0;
+        let mut default = None;
+        let mut foreign_names: Vec<&'a [u8]> = Vec::new();
+        let mark = self.stack.last().map_or(0, |f| f.prefix_mark);
+        loop {
+            let ws = i;
+            while i < len && is_xml_ws(b[i]) {
+                i += 1;
+            }
+            if i == len {
+                break;
+            }
+            let at = base + i;
+            if i == ws {
+                return Err(self.syntax(at, "no white space before attribute"));
+            }
+            let name_start = i;
+            while i < len && b[i] != b'=' && !is_xml_ws(b[i]) {
+                i += 1;
+            }
+            let name = raw.get(name_start..i).unwrap_or(b"");
+            while i < len && is_xml_ws(b[i]) {
+                i += 1;
+            }
+            if i == len || b[i] != b'=' {
+                return Err(self
+                    .err_here(ErrorKind::Attribute, at)
+                    .with_detail("attribute without value"));
+            }
+            i += 1;
+            while i < len && is_xml_ws(b[i]) {
+                i += 1;
+            }
+            let quote = match b.get(i) {
+                Some(&q @ (b'"' | b'\'')) => q,
+                _ => return Err(self.syntax(at, "unquoted attribute value")),
+            };
+            i += 1;
+            let Some(vlen) = b[i..].iter().position(|&c| c == quote) else {
+                return Err(self.syntax(at, "unclosed attribute value"));
+            };
+            let value_raw = raw.get(i..i + vlen).unwrap_or(b"");
+            i += vlen + 1;
+            if !is_xml_name(name) {
+                return Err(self.syntax(at, "bad attribute name"));
+            }
+            let value = self.attr_value(value_raw, at)?;
+            if name == b"xmlns" {
+                if default.is_some() {
+                    return Err(self
+                        .err_here(ErrorKind::Attribute, at)
+                        .with_detail("repeated attribute"));
+                }
+                if *value == *XML_NS || *value == *XMLNS_NS {
+                    return Err(self
+                        .err_here(ErrorKind::Namespace, at)
+                        .with_detail("reserved namespace"));
+                }
+                default = Some(classify(&value));
+            } else if let Some(prefix) = name.strip_prefix(b"xmlns:") {
+                if prefix.is_empty() || prefix.contains(&b':') || prefix == b"xmlns" {
+                    return Err(self
+                        .err_here(ErrorKind::Namespace, at)
+                        .with_detail("bad prefix"));
+                }
+                if prefix == b"xml" {
+                    if *value != *XML_NS {
+                        return Err(self
+                            .err_here(ErrorKind::Namespace, at)
+                            .with_detail("bad prefix"));
+                    }
+                    continue;
+                }
+                if value.is_empty() || *value == *XML_NS || *value == *XMLNS_NS {
+                    return Err(self
+                        .err_here(ErrorKind::Namespace, at)
+                        .with_detail("bad prefix declaration"));
+                }
+                if self.prefixes[mark.min(self.prefixes.len())..]
+                    .iter()
+                    .any(|p| p.prefix == prefix)
+                {
+                    return Err(self
+                        .err_here(ErrorKind::Attribute, at)
+                        .with_detail("repeated attribute"));
+                }
+                self.prefixes.push(Binding {
+                    prefix,
+                    ns: classify(&value),
+                });
+            } else if foreign {
+                if foreign_names.contains(&name) {
+                    return Err(self
+                        .err_here(ErrorKind::Attribute, at)
+                        .with_detail("repeated attribute"));
+                }
+                foreign_names.push(name);
+            } else {
+                return Err(self.err_here(ErrorKind::Attribute, at));
+            }
+        }
+        Ok(default)
+    }
+
+    /// An attribute value with its references resolved.
+    fn attr_value(&self, raw: &'a [u8], at: usize) -> Result<Cow<'a, [u8]>> {
+        if raw.contains(&b'<') {
+            return Err(self.syntax(at, "'<' in attribute value"));
+        }
+        if !raw.contains(&b'&') {
+            return Ok(Cow::Borrowed(raw));
+        }
+        let mut out = Vec::with_capacity(raw.len());
+        let mut rest = raw;
+        while let Some(amp) = rest.iter().position(|&b| b == b'&') {
+            out.extend_from_slice(&rest[..amp]);
+            let after = &rest[amp + 1..];
+            let Some(semi) = after.iter().position(|&b| b == b';') else {
+                return Err(self.syntax(at, "'&' that starts no reference"));
+            };
+            let name = core::str::from_utf8(&after[..semi])
+                .map_err(|_| self.err_here(ErrorKind::Entity, at))?;
+            let c = self.resolve_reference(name, at)?;
+            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            rest = &after[semi + 1..];
+        }
+        out.extend_from_slice(rest);
+        Ok(Cow::Owned(out))
+    }
+
+    fn reference(&self, name: &str) -> Result<char> {
+        self.resolve_reference(name, self.pos)
+    }
+
+    /// A predefined entity or a character reference; anything else is refused, never expanded.
+    fn resolve_reference(&self, name: &str, at: usize) -> Result<char> {
+        let c = if let Some(num) = name.strip_prefix('#') {
+            let (digits, radix) = match num.strip_prefix('x') {
+                Some(hex) => (hex, 16),
+                None => (num, 10),
+            };
+            let ok = !digits.is_empty()
+                && digits.len() <= 8
+                && digits.bytes().all(|b| (b as char).is_digit(radix));
+            if ok {
+                u32::from_str_radix(digits, radix)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .filter(|c| is_xml_char(*c))
+            } else {
+                None
+            }
+        } else {
+            match name {
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "amp" => Some('&'),
+                "apos" => Some('\''),
+                "quot" => Some('"'),
+                _ => None,
+            }
+        };
+        c.ok_or_else(|| self.err_here(ErrorKind::Entity, at))
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Document level
+
+    /// Reads up to and including the root start tag.
+    fn prolog(&mut self) -> Result<()> {
+        let mut seen_doctype = false;
+        loop {
+            let first = self.after() == self.bom;
+            match self.read()? {
+                Event::Decl(d) => {
+                    if !first {
+                        return Err(self.syntax(self.pos, "xml declaration not at the start"));
+                    }
+                    self.declaration(&d)?;
+                }
+                Event::DocType(t) => {
+                    let upper = self
+                        .input
+                        .get(self.pos..)
+                        .is_some_and(|s| s.starts_with(b"<!DOCTYPE"));
+                    if seen_doctype || !upper {
+                        return Err(self.err_here(ErrorKind::Doctype, self.pos));
+                    }
+                    if has_internal_subset(&t) {
+                        return Err(self
+                            .err_here(ErrorKind::Doctype, self.pos)
+                            .with_detail("internal subset"));
+                    }
+                    seen_doctype = true;
+                }
+                Event::Text(t) => {
+                    if !all_ws(&t) {
+                        return Err(self.err_here(ErrorKind::UnexpectedText, self.pos));
+                    }
+                }
+                Event::Comment(_) => {}
+                Event::PI(pi) => self.check_pi(pi.target())?,
+                Event::CData(_) => return Err(self.err_here(ErrorKind::UnexpectedText, self.pos)),
+                Event::GeneralRef(r) => {
+                    self.reference(&r)?;
+                    return Err(self.err_here(ErrorKind::UnexpectedText, self.pos));
+                }
+                Event::Start(e) => return self.root(&e, false),
+                Event::Empty(e) => return self.root(&e, true),
+                Event::End(_) => return Err(self.syntax(self.pos, "end tag without start tag")),
+                Event::Eof => {
+                    return Err(self
+                        .err_here(ErrorKind::UnexpectedEof, self.pos)
+                        .with_detail("no root element"));
+                }
+            }
+        }
+    }
+
+    fn declaration(&self, d: &BytesDecl<'_>) -> Result<()> {
+        let version = d
+            .version()
+            .map_err(|_| self.syntax(self.pos, "xml declaration without version"))?;
+        let v = version.as_bytes();
+        if !(v.len() >= 3 && v.starts_with(b"1.") && v[2..].iter().all(u8::is_ascii_digit)) {
+            return Err(self.syntax(self.pos, "bad xml version"));
+        }
+        match d.encoding() {
+            None => {}
+            Some(Ok(enc)) if enc.eq_ignore_ascii_case("utf-8") => {}
+            Some(Ok(_)) => {
+                return Err(self
+                    .err_here(ErrorKind::Encoding, self.pos)
+                    .with_detail("declared encoding is not utf-8"));
+            }
+            Some(Err(_)) => return Err(self.syntax(self.pos, "bad xml declaration")),
+        }
+        if let Some(Err(_)) = d.standalone() {
+            return Err(self.syntax(self.pos, "bad xml declaration"));
+        }
+        Ok(())
+    }
+
+    fn root(&mut self, e: &BytesStart<'_>, empty: bool) -> Result<()> {
+        let tag = self.start(e, empty)?;
+        match tag.ns {
+            Ns::SyncMl(_) | Ns::None => {}
+            Ns::MetInf | Ns::Other => {
+                return Err(self
+                    .err_here(ErrorKind::Namespace, tag.offset)
+                    .with_detail("root not in a syncml namespace"));
+            }
+        }
+        self.doc_ns = tag.ns;
+        if tag.local != b"SyncML" {
+            return Err(self.unexpected(&tag, Ctx::Other));
+        }
+        Ok(())
+    }
+
+    /// The version: from the root namespace, or from `VerDTD` when the root has none.
+    fn version(&self, hdr: &SyncHdr<'_>) -> SyncMlVersion {
+        match self.doc_ns {
+            Ns::SyncMl(v) => v,
+            _ if hdr.ver_dtd == "1.1" => SyncMlVersion::V1_1,
+            _ => SyncMlVersion::V1_2,
+        }
+    }
+
+    /// The root's first child, which must be `SyncHdr`.
+    fn first_header(&mut self) -> Result<(SyncHdr<'a>, Option<Range<usize>>)> {
+        match self.child(Ctx::Other)? {
+            Some(tag) if tag.local == b"SyncHdr" => self.sync_hdr(),
+            Some(tag) if tag.local == b"SyncBody" => Err(self
+                .err_here(ErrorKind::MissingElement("SyncHdr"), tag.offset)
+                .with_detail("SyncBody before SyncHdr")),
+            Some(tag) => Err(self.unexpected(&tag, Ctx::Other)),
+            None => Err(self.err_closed(ErrorKind::MissingElement("SyncHdr"), self.pos)),
+        }
+    }
+
+    /// After `SyncHdr`: `SyncBody` and the root's end.
+    fn rest_of_root(&mut self) -> Result<SyncBody<'a>> {
+        let mut body = None;
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.local {
+                b"SyncBody" => once!(self, body, tag, self.sync_body()?),
+                b"SyncHdr" => return Err(self.err_here(ErrorKind::DuplicateElement, tag.offset)),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        self.required(body, "SyncBody")
+    }
+
+    /// After the root: only white space, comments and processing instructions.
+    fn epilog(&mut self) -> Result<()> {
+        loop {
+            match self.read()? {
+                Event::Eof => return Ok(()),
+                Event::Text(t) if all_ws(&t) => {}
+                Event::Comment(_) => {}
+                Event::PI(pi) => self.check_pi(pi.target())?,
+                _ => return Err(self.err_here(ErrorKind::TrailingContent, self.pos)),
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Content helpers
+
+    /// The next child element of the current element, in the document's SyncML namespace;
+    /// `None` at the current element's end. White space between children is skipped.
+    fn child(&mut self, ctx: Ctx) -> Result<Option<Tag<'a>>> {
+        loop {
+            match self.next()? {
+                Ev::Start(tag) => {
+                    if tag.ns == self.doc_ns {
+                        return Ok(Some(tag));
+                    }
+                    return Err(self.unexpected(&tag, ctx));
+                }
+                Ev::End => return Ok(None),
+                Ev::Text(s) if all_ws(s) => {}
+                Ev::Text(_) | Ev::Char(_) | Ev::CData(_) => {
+                    return Err(self.err_here(ErrorKind::UnexpectedText, self.pos));
+                }
+            }
+        }
+    }
+
+    /// The next child of a MetInf container (`Meta`, `Anchor`, `Mem`): a MetInf element, also
+    /// accepted without its namespace (in the document's namespace) as real peers write it.
+    fn metinf_child(&mut self) -> Result<Option<Tag<'a>>> {
+        loop {
+            match self.next()? {
+                Ev::Start(tag) => {
+                    let lenient = tag.ns == self.doc_ns || tag.ns == Ns::None;
+                    if tag.ns == Ns::MetInf || (lenient && is_metinf(tag.local)) {
+                        return Ok(Some(tag));
+                    }
+                    return Err(self.unexpected(&tag, Ctx::Other));
+                }
+                Ev::End => return Ok(None),
+                Ev::Text(s) if all_ws(s) => {}
+                Ev::Text(_) | Ev::Char(_) | Ev::CData(_) => {
+                    return Err(self.err_here(ErrorKind::UnexpectedText, self.pos));
+                }
+            }
+        }
+    }
+
+    /// Text-only content up to the current element's end.
+    fn text(&mut self) -> Result<Acc<'a>> {
+        let mut acc = Acc::Empty;
+        loop {
+            match self.next()? {
+                Ev::Text(s) | Ev::CData(s) => acc.push(s),
+                Ev::Char(c) => acc.push_char(c),
+                Ev::End => return Ok(acc),
+                Ev::Start(tag) => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+            if acc.len() > self.max_text {
+                return Err(self.err_here(ErrorKind::LimitExceeded(Limit::TextLength), self.pos));
+            }
+        }
+    }
+
+    /// A token element's text, trimmed of surrounding XML white space.
+    fn token(&mut self) -> Result<Cow<'a, str>> {
+        self.text().map(Acc::into_trimmed)
+    }
+
+    /// A token element's text parsed as `T`.
+    fn parse<T: FromStr<Err = ValueError>>(&mut self, tag: &Tag<'a>) -> Result<T> {
+        let t = self.token()?;
+        t.parse()
+            .map_err(|e| self.err_closed(ErrorKind::InvalidValue(e), tag.offset))
+    }
+
+    fn count(&mut self, tag: &Tag<'a>) -> Result<u64> {
+        let t = self.token()?;
+        parse_count(&t).map_err(|e| self.err_closed(ErrorKind::InvalidValue(e), tag.offset))
+    }
+
+    /// An `EMPTY` element: white space and comments only.
+    fn empty(&mut self) -> Result<()> {
+        loop {
+            match self.next()? {
+                Ev::End => return Ok(()),
+                Ev::Text(s) if all_ws(s) => {}
+                Ev::Start(tag) => return Err(self.unexpected(&tag, Ctx::Other)),
+                Ev::Text(_) | Ev::Char(_) | Ev::CData(_) => {
+                    return Err(self.err_here(ErrorKind::UnexpectedText, self.pos));
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Header
+
+    fn sync_hdr(&mut self) -> Result<(SyncHdr<'a>, Option<Range<usize>>)> {
+        let mut ver_dtd = None;
+        let mut ver_proto = None;
+        let mut session_id = None;
+        let mut msg_id = None;
+        let mut target = None;
+        let mut source = None;
+        let mut resp_uri = None;
+        let mut no_resp = false;
+        let mut cred = None;
+        let mut span = None;
+        let mut meta = None;
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.local {
+                b"VerDTD" => once!(self, ver_dtd, tag, self.token()?),
+                b"VerProto" => once!(self, ver_proto, tag, self.token()?),
+                b"SessionID" => once!(self, session_id, tag, {
+                    let t = self.token()?;
+                    SessionId::new(t)
+                        .map_err(|e| self.err_closed(ErrorKind::InvalidValue(e), tag.offset))?
+                }),
+                b"MsgID" => once!(self, msg_id, tag, self.parse::<MsgId>(&tag)?),
+                b"Target" => once!(self, target, tag, {
+                    let (loc_uri, loc_name) = self.loc()?;
+                    Target { loc_uri, loc_name }
+                }),
+                b"Source" => once!(self, source, tag, {
+                    let (loc_uri, loc_name) = self.loc()?;
+                    Source { loc_uri, loc_name }
+                }),
+                b"RespURI" => once!(self, resp_uri, tag, self.token()?),
+                b"NoResp" => flag!(self, no_resp, tag),
+                b"Cred" => once!(self, cred, tag, {
+                    let (c, s) = self.cred()?;
+                    span = Some(s);
+                    c
+                }),
+                b"Meta" => once!(self, meta, tag, self.meta()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        let hdr = SyncHdr {
+            ver_dtd: self.required(ver_dtd, "VerDTD")?,
+            ver_proto: self.required(ver_proto, "VerProto")?,
+            session_id: self.required(session_id, "SessionID")?,
+            msg_id: self.required(msg_id, "MsgID")?,
+            target: self.required(target, "Target")?,
+            source: self.required(source, "Source")?,
+            resp_uri,
+            no_resp,
+            cred,
+            meta,
+        };
+        Ok((hdr, span))
+    }
+
+    /// `Target`/`Source`: `(LocURI, LocName?)`.
+    fn loc(&mut self) -> Result<(Cow<'a, str>, Option<Cow<'a, str>>)> {
+        let mut loc_uri = None;
+        let mut loc_name = None;
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.local {
+                b"LocURI" => once!(self, loc_uri, tag, self.token()?),
+                b"LocName" => once!(self, loc_name, tag, self.token()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok((self.required(loc_uri, "LocURI")?, loc_name))
+    }
+
+    /// `SourceParent`/`TargetParent`: `(LocURI)`.
+    fn parent_loc(&mut self) -> Result<Cow<'a, str>> {
+        let mut loc_uri = None;
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.local {
+                b"LocURI" => once!(self, loc_uri, tag, self.token()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        self.required(loc_uri, "LocURI")
+    }
+
+    /// `Cred (Meta?, Data)`, with the raw span of the `Data` content.
+    fn cred(&mut self) -> Result<(Cred<'a>, Range<usize>)> {
+        let mut meta = None;
+        let mut data = None;
+        let mut span = 0..0;
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.local {
+                b"Meta" => once!(self, meta, tag, self.meta()?),
+                b"Data" => once!(self, data, tag, {
+                    let start = self.after();
+                    let text = self.text()?.into_cow();
+                    span = start..self.pos.max(start);
+                    text
+                }),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        let data = self.required(data, "Data")?;
+        Ok((Cred { meta, data }, span))
+    }
+
+    fn chal(&mut self) -> Result<Chal<'a>> {
+        let mut meta = None;
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.local {
+                b"Meta" => once!(self, meta, tag, self.meta()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Chal {
+            meta: self.required(meta, "Meta")?,
+        })
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // MetInf
+
+    fn meta(&mut self) -> Result<Meta<'a>> {
+        let mut m = Meta::default();
+        while let Some(tag) = self.metinf_child()? {
+            match tag.local {
+                b"FieldLevel" => flag!(self, m.field_level, tag),
+                b"Format" => once!(self, m.format, tag, Format::from_token(self.token()?)),
+                b"Type" => once!(self, m.ty, tag, self.token()?),
+                b"Mark" => once!(self, m.mark, tag, Mark::from_token(self.token()?)),
+                b"Size" => once!(self, m.size, tag, self.count(&tag)?),
+                b"Anchor" => once!(self, m.anchor, tag, Box::new(self.anchor()?)),
+                b"Version" => once!(self, m.version, tag, self.token()?),
+                b"NextNonce" => once!(self, m.next_nonce, tag, self.token()?),
+                b"MaxMsgSize" => once!(self, m.max_msg_size, tag, self.count(&tag)?),
+                b"MaxObjSize" => once!(self, m.max_obj_size, tag, self.count(&tag)?),
+                b"EMI" => {
+                    let t = self.token()?;
+                    m.emi.push(t);
+                }
+                b"Mem" => once!(self, m.mem, tag, Box::new(self.mem()?)),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(m)
+    }
+
+    fn anchor(&mut self) -> Result<Anchor<'a>> {
+        let mut last = None;
+        let mut next = None;
+        while let Some(tag) = self.metinf_child()? {
+            match tag.local {
+                b"Last" => once!(self, last, tag, self.token()?),
+                b"Next" => once!(self, next, tag, self.token()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Anchor {
+            last,
+            next: self.required(next, "Next")?,
+        })
+    }
+
+    fn mem(&mut self) -> Result<Mem<'a>> {
+        let mut shared_mem = false;
+        let mut free_mem = None;
+        let mut free_id = None;
+        while let Some(tag) = self.metinf_child()? {
+            match tag.local {
+                b"SharedMem" => flag!(self, shared_mem, tag),
+                b"FreeMem" => once!(self, free_mem, tag, self.token()?),
+                b"FreeID" => once!(self, free_id, tag, self.token()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Mem {
+            shared_mem,
+            free_mem: self.required(free_mem, "FreeMem")?,
+            free_id: self.required(free_id, "FreeID")?,
+        })
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Body and commands
+
+    fn sync_body(&mut self) -> Result<SyncBody<'a>> {
+        let mut commands = Vec::new();
+        let mut is_final = false;
+        while let Some(tag) = self.child(Ctx::Commands)? {
+            if tag.local == b"Final" {
+                flag!(self, is_final, tag);
+                continue;
+            }
+            if is_final {
+                return Err(self
+                    .err_here(ErrorKind::MisplacedElement, tag.offset)
+                    .with_detail("command after Final"));
+            }
+            match self.command(&tag, true)? {
+                Some(c) => commands.push(c),
+                None => return Err(self.unexpected(&tag, Ctx::Commands)),
+            }
+        }
+        Ok(SyncBody { commands, is_final })
+    }
+
+    /// A command element (its start tag already read); `None` if `tag` names no command allowed
+    /// here. `Results` and `Status` are allowed only at body level.
+    fn command(&mut self, tag: &Tag<'a>, body_level: bool) -> Result<Option<Command<'a>>> {
+        Ok(Some(match tag.local {
+            b"Alert" => Command::Alert(self.alert()?),
+            b"Add" => Command::Add(self.item_command()?),
+            b"Replace" => Command::Replace(self.item_command()?),
+            b"Copy" => Command::Copy(self.item_command()?),
+            b"Delete" => Command::Delete(self.delete()?),
+            b"Exec" => Command::Exec(self.exec()?),
+            b"Get" => Command::Get(self.get()?),
+            b"Atomic" => Command::Atomic(self.container()?),
+            b"Sequence" => Command::Sequence(self.container()?),
+            b"Status" if body_level => Command::Status(self.status()?),
+            b"Results" if body_level => Command::Results(self.results()?),
+            _ => return Ok(None),
+        }))
+    }
+
+    fn alert(&mut self) -> Result<Alert<'a>> {
+        let mut cmd_id = None;
+        let mut no_resp = false;
+        let mut cred = None;
+        let mut data = None;
+        let mut correlator = None;
+        let mut items = Vec::new();
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.local {
+                b"CmdID" => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                b"NoResp" => flag!(self, no_resp, tag),
+                b"Cred" => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                b"Data" => once!(self, data, tag, self.parse::<AlertCode>(&tag)?),
+                b"Correlator" => once!(self, correlator, tag, self.token()?),
+                b"Item" => items.push(self.item()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Alert {
+            cmd_id: self.required(cmd_id, "CmdID")?,
+            no_resp,
+            cred,
+            data,
+            correlator,
+            items,
+        })
+    }
+
+    fn item_command(&mut self) -> Result<ItemCommand<'a>> {
+        let mut cmd_id = None;
+        let mut no_resp = false;
+        let mut cred = None;
+        let mut meta = None;
+        let mut items = Vec::new();
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.local {
+                b"CmdID" => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                b"NoResp" => flag!(self, no_resp, tag),
+                b"Cred" => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                b"Meta" => once!(self, meta, tag, Box::new(self.meta()?)),
+                b"Item" => items.push(self.item()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(ItemCommand {
+            cmd_id: self.required(cmd_id, "CmdID")?,
+            no_resp,
+            cred,
+            meta,
+            items,
+        })
+    }
+
+    fn delete(&mut self) -> Result<Delete<'a>> {
+        let mut cmd_id = None;
+        let mut no_resp = false;
+        let mut archive = false;
+        let mut sft_del = false;
+        let mut cred = None;
+        let mut meta = None;
+        let mut items = Vec::new();
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.local {
+                b"CmdID" => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                b"NoResp" => flag!(self, no_resp, tag),
+                b"Archive" => flag!(self, archive, tag),
+                b"SftDel" => flag!(self, sft_del, tag),
+                b"Cred" => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                b"Meta" => once!(self, meta, tag, Box::new(self.meta()?)),
+                b"Item" => items.push(self.item()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Delete {
+            cmd_id: self.required(cmd_id, "CmdID")?,
+            no_resp,
+            archive,
+            sft_del,
+            cred,
+            meta,
+            items,
+        })
+    }
+
+    fn exec(&mut self) -> Result<Exec<'a>> {
+        let mut cmd_id = None;
+        let mut no_resp = false;
+        let mut cred = None;
+        let mut meta = None;
+        let mut correlator = None;
+        let mut item = None;
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.local {
+                b"CmdID" => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                b"NoResp" => flag!(self, no_resp, tag),
+                b"Cred" => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                b"Meta" => once!(self, meta, tag, Box::new(self.meta()?)),
+                b"Correlator" => once!(self, correlator, tag, self.token()?),
+                b"Item" => once!(self, item, tag, Box::new(self.item()?)),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Exec {
+            cmd_id: self.required(cmd_id, "CmdID")?,
+            no_resp,
+            cred,
+            meta,
+            correlator,
+            item: self.required(item, "Item")?,
+        })
+    }
+
+    fn get(&mut self) -> Result<Get<'a>> {
+        let mut cmd_id = None;
+        let mut no_resp = false;
+        let mut lang = None;
+        let mut cred = None;
+        let mut meta = None;
+        let mut items = Vec::new();
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.local {
+                b"CmdID" => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                b"NoResp" => flag!(self, no_resp, tag),
+                b"Lang" => once!(self, lang, tag, self.token()?),
+                b"Cred" => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                b"Meta" => once!(self, meta, tag, Box::new(self.meta()?)),
+                b"Item" => items.push(self.item()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Get {
+            cmd_id: self.required(cmd_id, "CmdID")?,
+            no_resp,
+            lang,
+            cred,
+            meta,
+            items,
+        })
+    }
+
+    fn container(&mut self) -> Result<Container<'a>> {
+        let mut cmd_id = None;
+        let mut no_resp = false;
+        let mut meta = None;
+        let mut commands = Vec::new();
+        while let Some(tag) = self.child(Ctx::Commands)? {
+            match tag.local {
+                b"CmdID" => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                b"NoResp" => flag!(self, no_resp, tag),
+                b"Meta" => once!(self, meta, tag, Box::new(self.meta()?)),
+                _ => match self.command(&tag, false)? {
+                    Some(c) => commands.push(c),
+                    None => return Err(self.unexpected(&tag, Ctx::Commands)),
+                },
+            }
+        }
+        Ok(Container {
+            cmd_id: self.required(cmd_id, "CmdID")?,
+            no_resp,
+            meta,
+            commands,
+        })
+    }
+
+    fn results(&mut self) -> Result<Results<'a>> {
+        let mut cmd_id = None;
+        let mut msg_ref = None;
+        let mut cmd_ref = None;
+        let mut meta = None;
+        let mut target_ref = None;
+        let mut source_ref = None;
+        let mut items = Vec::new();
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.local {
+                b"CmdID" => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                b"MsgRef" => once!(self, msg_ref, tag, self.parse::<MsgId>(&tag)?),
+                b"CmdRef" => once!(self, cmd_ref, tag, self.parse::<CmdRef>(&tag)?),
+                b"Meta" => once!(self, meta, tag, Box::new(self.meta()?)),
+                b"TargetRef" => once!(self, target_ref, tag, self.token()?),
+                b"SourceRef" => once!(self, source_ref, tag, self.token()?),
+                b"Item" => items.push(self.item()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Results {
+            cmd_id: self.required(cmd_id, "CmdID")?,
+            msg_ref,
+            cmd_ref: self.required(cmd_ref, "CmdRef")?,
+            meta,
+            target_ref,
+            source_ref,
+            items,
+        })
+    }
+
+    fn status(&mut self) -> Result<Status<'a>> {
+        let mut cmd_id = None;
+        let mut msg_ref = None;
+        let mut cmd_ref = None;
+        let mut cmd = None;
+        let mut target_ref = Vec::new();
+        let mut source_ref = Vec::new();
+        let mut cred = None;
+        let mut chal = None;
+        let mut data = None;
+        let mut items = Vec::new();
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.local {
+                b"CmdID" => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                b"MsgRef" => once!(self, msg_ref, tag, self.parse::<MsgId>(&tag)?),
+                b"CmdRef" => once!(self, cmd_ref, tag, self.parse::<CmdRef>(&tag)?),
+                b"Cmd" => once!(self, cmd, tag, self.token()?),
+                b"TargetRef" => {
+                    let t = self.token()?;
+                    target_ref.push(t);
+                }
+                b"SourceRef" => {
+                    let t = self.token()?;
+                    source_ref.push(t);
+                }
+                b"Cred" => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                b"Chal" => once!(self, chal, tag, Box::new(self.chal()?)),
+                b"Data" => once!(self, data, tag, self.parse::<StatusCode>(&tag)?),
+                b"Item" => items.push(self.item()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Status {
+            cmd_id: self.required(cmd_id, "CmdID")?,
+            msg_ref: self.required(msg_ref, "MsgRef")?,
+            cmd_ref: self.required(cmd_ref, "CmdRef")?,
+            cmd: self.required(cmd, "Cmd")?,
+            target_ref,
+            source_ref,
+            cred,
+            chal,
+            data: self.required(data, "Data")?,
+            items,
+        })
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Item
+
+    fn item(&mut self) -> Result<Item<'a>> {
+        let mut item = Item::default();
+        let mut seen_data = false;
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.local {
+                b"Target" => once!(self, item.target, tag, {
+                    let (loc_uri, loc_name) = self.loc()?;
+                    Target { loc_uri, loc_name }
+                }),
+                b"Source" => once!(self, item.source, tag, {
+                    let (loc_uri, loc_name) = self.loc()?;
+                    Source { loc_uri, loc_name }
+                }),
+                b"SourceParent" => once!(self, item.source_parent, tag, self.parent_loc()?),
+                b"TargetParent" => once!(self, item.target_parent, tag, self.parent_loc()?),
+                b"Meta" => once!(self, item.meta, tag, self.meta()?),
+                b"Data" => {
+                    if seen_data {
+                        return Err(self.err_here(ErrorKind::DuplicateElement, tag.offset));
+                    }
+                    seen_data = true;
+                    item.data = Some(self.item_data()?);
+                }
+                b"MoreData" => flag!(self, item.more_data, tag),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(item)
+    }
+
+    /// `Item/Data`: character data (escaped, CDATA or both, never trimmed) or an XML fragment.
+    fn item_data(&mut self) -> Result<ItemData<'a>> {
+        let content_start = self.after();
+        let mut acc = Acc::Empty;
+        let mut cdata = false;
+        let mut other = false;
+        let saved_foreign = self.foreign_from;
+        self.foreign_from = self.stack.len() + 1;
+        loop {
+            match self.next()? {
+                Ev::Text(s) => {
+                    acc.push(s);
+                    other = true;
+                }
+                Ev::Char(c) => {
+                    acc.push_char(c);
+                    other = true;
+                }
+                Ev::CData(s) => {
+                    acc.push(s);
+                    cdata = true;
+                }
+                Ev::Start(_) => {
+                    let value = self.fragment(content_start)?;
+                    self.foreign_from = saved_foreign;
+                    return Ok(ItemData {
+                        value: Cow::Borrowed(value),
+                        carriage: Carriage::Xml,
+                    });
+                }
+                Ev::End => break,
+            }
+            if acc.len() > self.max_text {
+                return Err(self.err_here(ErrorKind::LimitExceeded(Limit::TextLength), self.pos));
+            }
+        }
+        self.foreign_from = saved_foreign;
+        let carriage = match (cdata, other) {
+            (false, _) => Carriage::Escaped,
+            (true, true) => Carriage::Mixed,
+            (true, false) => Carriage::Cdata,
+        };
+        Ok(ItemData {
+            value: acc.into_cow(),
+            carriage,
+        })
+    }
+
+    /// The rest of an `Item/Data` that holds elements (the first child's start tag was just
+    /// read): checked as it is read, kept as the raw fragment between the `Data` tags.
+    fn fragment(&mut self, content_start: usize) -> Result<&'a str> {
+        let mut level = 1usize;
+        loop {
+            match self.next()? {
+                Ev::Start(_) => level += 1,
+                Ev::End if level == 0 => break,
+                Ev::End => level -= 1,
+                Ev::Text(_) | Ev::Char(_) | Ev::CData(_) => {}
+            }
+            if self.pos.saturating_sub(content_start) > self.max_text {
+                return Err(self.err_here(ErrorKind::LimitExceeded(Limit::TextLength), self.pos));
+            }
+        }
+        let end = self.pos;
+        self.input
+            .get(content_start..end)
+            .and_then(|b| core::str::from_utf8(b).ok())
+            .ok_or_else(|| self.syntax(end, "internal: fragment outside input"))
+    }
+}
+
+/// The part of a qualified name after its prefix.
+fn local_part(qname: &[u8]) -> &[u8] {
+    match qname.iter().position(|&b| b == b':') {
+        Some(i) => &qname[i + 1..],
+        None => qname,
+    }
+}
+
+/// Whether a DOCTYPE's content (after `<!DOCTYPE`) has an internal subset: a `[` outside the
+/// quoted public and system literals.
+fn has_internal_subset(content: &str) -> bool {
+    let mut quote = None;
+    for b in content.bytes() {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None if b == b'[' => return true,
+            None => {}
+        }
+    }
+    false
+}

@@ -1,0 +1,1 @@
+//! Allocation-count test (placeholder).

@@ -25,6 +25,9 @@ macro_rules! nonzero_id {
         pub struct $name(NonZeroU32);
 
         impl $name {
+            /// The first identifier, `1`.
+            pub const MIN: Self = Self(NonZeroU32::MIN);
+
             /// Makes the identifier from a number; `0` is refused.
             pub const fn new(value: u32) -> Result<Self, ValueError> {
                 match NonZeroU32::new(value) {

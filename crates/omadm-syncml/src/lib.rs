@@ -5,6 +5,7 @@ mod error;
 mod ids;
 mod message;
 mod meta;
+pub mod sessionless;
 
 pub use command::{
     Alert, Carriage, Command, Container, Delete, Exec, Get, Item, ItemCommand, ItemData, Results,

@@ -1,1 +1,59 @@
 #![doc = include_str!("../README.md")]
+// The tool's output is its job: it prints to stdout and stderr on purpose.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+// Until the subcommands are wired to the emitter and verifier crates.
+#![allow(dead_code, unused_imports)]
+
+mod cli;
+mod cmd;
+mod config;
+mod error;
+mod reports;
+mod server;
+mod state;
+mod store;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+/// Runs the `omadm` command line and returns the process exit code: 0 on success, 1 when the
+/// operation's result is negative (a message ignored, lint findings, a failed send), 2 for bad
+/// invocations and unreadable or invalid input files.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version print to stdout and exit 0; usage errors exit 2.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(error::EXIT_USAGE));
+        }
+    };
+    match cmd::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.code())
+        }
+    }
+}
+
+/// One warning line on stderr.
+pub(crate) fn warn(message: &str) {
+    eprintln!("warning: {message}");
+}
+
+/// Sends `tracing` output to stderr; `OMADM_LOG` (error, warn, info, debug, trace) overrides
+/// `default`.
+pub(crate) fn init_tracing(default: tracing::Level) {
+    let level = std::env::var("OMADM_LOG")
+        .ok()
+        .and_then(|v| v.trim().parse::<tracing::Level>().ok())
+        .unwrap_or(default);
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_target(false)
+        .try_init();
+}

@@ -1,3 +1,5 @@
-//! The `omadm` command-line tool: the I/O edge of the workspace.
+//! The `omadm` binary: everything lives in the library so that it can be tested.
 
-fn main() {}
+fn main() -> std::process::ExitCode {
+    omadm_cli::main()
+}

@@ -1,0 +1,188 @@
+//! The command line: every subcommand and flag, with the help text `--help` prints.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::Carrier;
+
+/// Emit, send, verify, lint, inspect and serve OMA DM Sessionless Reports.
+#[derive(Debug, Parser)]
+#[command(name = "omadm", version, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Build signed sessionless report messages and write them to files.
+    Emit(EmitArgs),
+    /// Build signed messages and POST them to a server (or load-test one).
+    Send(SendArgs),
+    /// Verify one received message as the server would; print the accepted reports as JSON lines.
+    Verify(VerifyArgs),
+    /// List every sessionless-profile violation of messages, with its conformance id.
+    Lint(LintArgs),
+    /// Show a decoded message, readable or as JSON.
+    Inspect(InspectArgs),
+    /// Run the ingestion server: verify POSTed reports and store the accepted ones in SQLite.
+    Serve(ServeArgs),
+    /// Start a server in-process, send good and bad reports to it, and show what it did.
+    Demo(DemoArgs),
+}
+
+/// What every emitting command needs.
+#[derive(Debug, Args)]
+pub(crate) struct EmitCommon {
+    /// The devices file (TOML, `[[device]]` entries with username, device_id, secret, nonce).
+    #[arg(long, value_name = "F")]
+    pub(crate) devices: PathBuf,
+    /// The reports: a JSON array of {"source_uri"?, "type", "format", "mark"?, "data"}.
+    #[arg(long, value_name = "R.json")]
+    pub(crate) reports: PathBuf,
+    /// Where the MAC travels (default: the device's `carrier`, else cred).
+    #[arg(long, value_enum)]
+    pub(crate) carrier: Option<Carrier>,
+    /// The server's MaxMsgSize in bytes (default: the device's `max_msg_size`, else 16384).
+    #[arg(long, value_name = "N")]
+    pub(crate) max_msg_size: Option<usize>,
+    /// A JSON file holding the next MsgID per device; read (created if missing) and updated.
+    #[arg(long, value_name = "S")]
+    pub(crate) state: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EmitArgs {
+    #[command(flatten)]
+    pub(crate) common: EmitCommon,
+    /// The device (its username in the devices file).
+    #[arg(long, value_name = "USER")]
+    pub(crate) device: String,
+    /// SyncHdr/Target/LocURI: the server's URI.
+    #[arg(long, value_name = "URI")]
+    pub(crate) server_uri: String,
+    /// Output directory (created if needed): 0001.xml, 0002.xml, … and, for the header
+    /// carrier, 0001.headers, ….
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SendArgs {
+    #[command(flatten)]
+    pub(crate) common: EmitCommon,
+    /// The device to send as; repeat to send from several devices.
+    #[arg(long, value_name = "USER", required_unless_present = "all_devices")]
+    pub(crate) device: Vec<String>,
+    /// Send from every device of the devices file.
+    #[arg(long, conflicts_with = "device")]
+    pub(crate) all_devices: bool,
+    /// The server's URL (http:// only; put TLS in a proxy).
+    #[arg(long, value_name = "URL")]
+    pub(crate) url: String,
+    /// SyncHdr/Target/LocURI (default: the URL).
+    #[arg(long, value_name = "URI")]
+    pub(crate) server_uri: Option<String>,
+    /// Send the reports this many times per device (fresh MsgIDs each time): a load generator.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub(crate) repeat: u32,
+    /// Messages in flight at once (one connection each).
+    #[arg(long, value_name = "C", default_value_t = 1)]
+    pub(crate) concurrency: usize,
+    /// Retries of a failed POST (connect error, timeout, 5xx), with the same bytes.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub(crate) retries: u32,
+    /// Timeout of one POST attempt, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub(crate) timeout: f64,
+    /// No progress bar.
+    #[arg(long)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// The devices file (server side: `secret_digest` per device).
+    #[arg(long, value_name = "F")]
+    pub(crate) devices: PathBuf,
+    /// The `x-syncml-hmac` header the message came with (`x-syncml-hmac: …` or just the value).
+    #[arg(long, value_name = "HEADER")]
+    pub(crate) header: Option<String>,
+    /// The server's MaxMsgSize in bytes.
+    #[arg(long, value_name = "N", default_value_t = 16384)]
+    pub(crate) max_msg_size: usize,
+    /// The message file (the exact bytes received).
+    pub(crate) file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LintArgs {
+    /// Message files.
+    #[arg(required = true)]
+    pub(crate) files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InspectArgs {
+    /// The message file.
+    pub(crate) file: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Storage back end of `serve`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StoreKind {
+    /// SQLite (WAL, synchronous=FULL) at --db.
+    #[default]
+    Sqlite,
+    /// No storage: anti-replay in memory, reports dropped (for measurements only).
+    None,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// The DM endpoint's address (POST / and /dm).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: SocketAddr,
+    /// The devices file (server side: `secret_digest` per device).
+    #[arg(long, value_name = "F")]
+    pub(crate) devices: PathBuf,
+    /// The SQLite database (created if missing).
+    #[arg(long, value_name = "PATH", required_if_eq("store", "sqlite"))]
+    pub(crate) db: Option<PathBuf>,
+    /// Storage back end.
+    #[arg(long, value_enum, default_value_t = StoreKind::Sqlite)]
+    pub(crate) store: StoreKind,
+    /// The server's MaxMsgSize in bytes; larger bodies are ignored unread.
+    #[arg(long, value_name = "N", default_value_t = 16384)]
+    pub(crate) max_msg_size: usize,
+    /// Where to serve Prometheus `/metrics` (never on the DM port).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) metrics_listen: Option<SocketAddr>,
+    /// Seconds a client may take to send the request head.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub(crate) header_timeout: f64,
+    /// Seconds a client may take to send the body.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub(crate) body_timeout: f64,
+    /// Most connections served at once.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub(crate) max_connections: usize,
+    /// Group-commit tick in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 5)]
+    pub(crate) tick_ms: u64,
+    /// Most messages per group commit.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub(crate) max_batch: usize,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Keep the temporary directory (devices, database) and print its path.
+    #[arg(long)]
+    pub(crate) keep: bool,
+}

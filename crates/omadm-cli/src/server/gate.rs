@@ -1,0 +1,57 @@
+//! The seam between the HTTP edge and the protocol logic: the verification steps the server
+//! runs, split where the anti-replay check must join the database transaction.
+
+use crate::store::AcceptedMessage;
+
+/// Why a message was ignored: a stable, lowercase label for logs and metrics. The sender never
+/// sees it.
+pub(crate) type Reason = &'static str;
+
+/// Ignored at the HTTP edge: the body is larger than MaxMsgSize (not read beyond it).
+pub(crate) const OVERSIZE: Reason = "oversize";
+/// Ignored at the HTTP edge: not the SyncML DM XML media type.
+pub(crate) const MEDIA_TYPE: Reason = "media_type";
+/// Ignored at the HTTP edge: the body did not arrive within the body read timeout.
+pub(crate) const BODY_TIMEOUT: Reason = "body_timeout";
+/// Ignored at the HTTP edge: the connection failed while the body was read.
+pub(crate) const BODY_ERROR: Reason = "body_error";
+
+/// What the transport tells the verifier besides the body.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Transport<'a> {
+    /// The `x-syncml-hmac` header, if the request had one.
+    pub(crate) hmac_header: Option<&'a [u8]>,
+}
+
+/// A message that passed the CPU-bound checks (size, identity, MAC, decoding, profile): it waits
+/// only for the anti-replay check, which runs inside the storage transaction.
+#[derive(Debug)]
+pub(crate) struct Checked<C> {
+    /// What is stored if the anti-replay check passes.
+    pub(crate) message: AcceptedMessage,
+    /// What the anti-replay check needs (the gate's own type).
+    pub(crate) claim: C,
+}
+
+/// The verification steps. `check` runs on the request's task, in parallel with other
+/// requests; `replay` runs in the writer, inside the transaction that stores the message.
+pub(crate) trait Gate: Send + Sync + 'static {
+    /// What `check` hands to `replay`.
+    type Claim: Send + 'static;
+
+    /// Size, identity, MAC, decoding and profile checks.
+    fn check(
+        &self,
+        body: &[u8],
+        transport: &Transport<'_>,
+        now_ms: i64,
+    ) -> Result<Checked<Self::Claim>, Reason>;
+
+    /// The anti-replay check against the device's stored state (`None`: never saved). On
+    /// success returns the state to save.
+    fn replay(
+        &self,
+        checked: &Checked<Self::Claim>,
+        state: Option<&[u8]>,
+    ) -> Result<Vec<u8>, Reason>;
+}

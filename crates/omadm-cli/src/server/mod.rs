@@ -1,0 +1,337 @@
+//! The ingestion server behind `omadm serve` (and `omadm demo`): an HTTP/1.1 edge on hyper and
+//! axum, a verification [`Gate`], a group-commit writer and a metrics listener of its own.
+//!
+//! Every POST to the DM endpoint gets the same answer, `204 No Content` with no body, released
+//! when the tick it joined has committed — whatever became of it (accepted, ignored, oversize,
+//! wrong media type). Only a failed transaction changes the answer (`503` for the whole tick), so
+//! a sender may retry what was not stored.
+
+pub(crate) mod gate;
+pub(crate) mod metrics;
+pub(crate) mod writer;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http_body_util::BodyExt;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::{JoinHandle, JoinSet};
+
+use self::gate::{BODY_ERROR, BODY_TIMEOUT, MEDIA_TYPE, OVERSIZE};
+pub(crate) use self::gate::{Checked, Gate, Reason, Transport};
+pub(crate) use self::metrics::{Metrics, Snapshot};
+pub(crate) use self::writer::{Outcome, Tick};
+use self::writer::{Work, WriterHandle};
+use crate::store::ReportStore;
+
+/// The media type the DM endpoint accepts (parameters such as `charset` allowed).
+pub(crate) const DM_MEDIA_TYPE: &str = "application/vnd.syncml.dm+xml";
+/// The HTTP header of the header MAC carrier.
+pub(crate) const HMAC_HEADER: &str = "x-syncml-hmac";
+/// Ignored at the edge: more than one `x-syncml-hmac` header.
+const HMAC_HEADER_REPEATED: Reason = "hmac_header_repeated";
+
+/// How the server listens and paces itself.
+#[derive(Clone, Debug)]
+pub(crate) struct ServerConfig {
+    pub(crate) listen: SocketAddr,
+    pub(crate) metrics_listen: Option<SocketAddr>,
+    pub(crate) max_msg_size: usize,
+    pub(crate) header_timeout: Duration,
+    pub(crate) body_timeout: Duration,
+    pub(crate) max_connections: usize,
+    pub(crate) tick: Tick,
+    pub(crate) shutdown_grace: Duration,
+}
+
+impl ServerConfig {
+    /// Defaults for everything but the address.
+    pub(crate) fn new(listen: SocketAddr) -> Self {
+        Self {
+            listen,
+            metrics_listen: None,
+            max_msg_size: 16 * 1024,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            tick: Tick::default(),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A started server.
+#[derive(Debug)]
+pub(crate) struct Running {
+    /// The bound DM address.
+    pub(crate) addr: SocketAddr,
+    /// The bound metrics address, if any.
+    pub(crate) metrics_addr: Option<SocketAddr>,
+    /// The live counters.
+    pub(crate) metrics: Arc<Metrics>,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, lets open requests finish (within the grace period), commits the last
+    /// tick and returns.
+    pub(crate) async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Binds the listeners and starts serving. `events` receives every outcome in commit order.
+pub(crate) async fn start<G: Gate>(
+    config: &ServerConfig,
+    gate: Arc<G>,
+    store: Box<dyn ReportStore>,
+    events: Option<mpsc::UnboundedSender<Outcome>>,
+) -> io::Result<Running> {
+    let listener = TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let metrics = Arc::new(Metrics::default());
+    let (shutdown, shutdown_rx) = watch::channel(false);
+
+    let metrics_listener = match config.metrics_listen {
+        Some(at) => Some(TcpListener::bind(at).await?),
+        None => None,
+    };
+    let metrics_addr = match &metrics_listener {
+        Some(l) => Some(l.local_addr()?),
+        None => None,
+    };
+
+    let (writer, writer_task) = writer::spawn(
+        Arc::clone(&gate),
+        store,
+        Arc::clone(&metrics),
+        config.tick,
+        events,
+    );
+    let app = Arc::new(App {
+        gate,
+        writer,
+        metrics: Arc::clone(&metrics),
+        max_msg_size: config.max_msg_size,
+        body_timeout: config.body_timeout,
+    });
+    let router = Router::new()
+        .route("/", post(dm_post::<G>))
+        .route("/dm", post(dm_post::<G>))
+        .with_state(app);
+
+    let metrics_task = metrics_listener.map(|l| {
+        let m = Arc::clone(&metrics);
+        let router = Router::new().route(
+            "/metrics",
+            get(move || {
+                let m = Arc::clone(&m);
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                        m.render(),
+                    )
+                }
+            }),
+        );
+        let mut rx = shutdown_rx.clone();
+        tokio::spawn(async move {
+            let stop = async move { stop_requested(&mut rx).await };
+            if let Err(e) = axum::serve(l, router).with_graceful_shutdown(stop).await {
+                tracing::error!(error = %e, "metrics listener failed");
+            }
+        })
+    });
+
+    let task = tokio::spawn(accept_loop(
+        listener,
+        router,
+        config.clone(),
+        shutdown_rx,
+        writer_task,
+        metrics_task,
+    ));
+    Ok(Running {
+        addr,
+        metrics_addr,
+        metrics,
+        shutdown,
+        task,
+    })
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    router: Router,
+    config: ServerConfig,
+    mut shutdown: watch::Receiver<bool>,
+    writer_task: JoinHandle<()>,
+    metrics_task: Option<JoinHandle<()>>,
+) {
+    let limit = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_timeout);
+    loop {
+        while connections.try_join_next().is_some() {}
+        let permit = tokio::select! {
+            () = stop_requested(&mut shutdown) => break,
+            permit = Arc::clone(&limit).acquire_owned() => permit,
+        };
+        let Ok(permit) = permit else { break };
+        let accepted = tokio::select! {
+            () = stop_requested(&mut shutdown) => break,
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _peer)) => stream,
+            Err(e) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(router.clone());
+        let conn = builder.serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        connections.spawn(async move {
+            let _permit = permit;
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    drop(router);
+    tracing::info!("shutting down: finishing open requests");
+    if tokio::time::timeout(config.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("grace period over; closing the remaining connections");
+    }
+    connections.abort_all();
+    while connections.join_next().await.is_some() {}
+    // Every writer handle is gone now: the writer commits its last tick and stops.
+    let _ = writer_task.await;
+    if let Some(task) = metrics_task {
+        let _ = task.await;
+    }
+    tracing::info!("stopped");
+}
+
+/// Resolves once shutdown is requested (or the sender is gone).
+async fn stop_requested(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+struct App<G: Gate> {
+    gate: Arc<G>,
+    writer: WriterHandle<G::Claim>,
+    metrics: Arc<Metrics>,
+    max_msg_size: usize,
+    body_timeout: Duration,
+}
+
+async fn dm_post<G: Gate>(State(app): State<Arc<App<G>>>, request: Request) -> Response {
+    app.metrics.request();
+    let received_ms = now_ms();
+    let work = app.examine(request, received_ms).await;
+    match app.writer.submit(received_ms, work).await {
+        Outcome::Failed => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        Outcome::Stored(_) | Outcome::Ignored(_) => StatusCode::NO_CONTENT.into_response(),
+    }
+}
+
+impl<G: Gate> App<G> {
+    async fn examine(&self, request: Request, received_ms: i64) -> Work<G::Claim> {
+        let (parts, body) = request.into_parts();
+        if !is_dm_media_type(&parts.headers) {
+            return Work::Ignored(MEDIA_TYPE);
+        }
+        if content_length(&parts.headers).is_some_and(|len| len > self.max_msg_size as u64) {
+            return Work::Ignored(OVERSIZE);
+        }
+        let mut hmac = parts.headers.get_all(HMAC_HEADER).iter();
+        let hmac_header = hmac.next().map(|v| v.as_bytes());
+        if hmac.next().is_some() {
+            return Work::Ignored(HMAC_HEADER_REPEATED);
+        }
+        let body =
+            match tokio::time::timeout(self.body_timeout, read_limited(body, self.max_msg_size))
+                .await
+            {
+                Err(_) => return Work::Ignored(BODY_TIMEOUT),
+                Ok(Err(reason)) => return Work::Ignored(reason),
+                Ok(Ok(body)) => body,
+            };
+        let transport = Transport { hmac_header };
+        match self.gate.check(&body, &transport, received_ms) {
+            Ok(checked) => Work::Checked(Box::new(checked)),
+            Err(reason) => Work::Ignored(reason),
+        }
+    }
+}
+
+/// `application/vnd.syncml.dm+xml`, any case, parameters allowed.
+fn is_dm_media_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(DM_MEDIA_TYPE))
+}
+
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Reads the body, stopping as soon as it exceeds `limit` bytes.
+async fn read_limited(mut body: Body, limit: usize) -> Result<Vec<u8>, Reason> {
+    let mut buf = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| BODY_ERROR)?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > limit {
+                return Err(OVERSIZE);
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(buf)
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests;

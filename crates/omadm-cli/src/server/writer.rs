@@ -1,0 +1,194 @@
+//! Group commit: one writer collects the verdicts of a short tick, runs the anti-replay checks
+//! and inserts in ONE transaction, commits, and only then releases every answer of the tick —
+//! accepted and ignored alike, so timing does not tell them apart.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, timeout_at};
+
+use super::gate::{Checked, Gate, Reason};
+use super::metrics::Metrics;
+use crate::store::{ReportStore, StoreError};
+
+/// What the handler hands to the writer.
+#[derive(Debug)]
+pub(crate) enum Work<C> {
+    /// Passed the CPU-bound checks; the anti-replay check remains.
+    Checked(Box<Checked<C>>),
+    /// Already ignored.
+    Ignored(Reason),
+}
+
+/// What became of one message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Committed, with this many reports.
+    Stored(usize),
+    /// Ignored for this reason.
+    Ignored(Reason),
+    /// The transaction failed: nothing of the tick was stored.
+    Failed,
+}
+
+/// Group-commit settings.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Tick {
+    /// How long the writer collects after the first message of a tick.
+    pub(crate) period: Duration,
+    /// Most messages in one transaction.
+    pub(crate) max_batch: usize,
+}
+
+impl Default for Tick {
+    fn default() -> Self {
+        Self {
+            period: Duration::from_millis(5),
+            max_batch: 1024,
+        }
+    }
+}
+
+struct Job<C> {
+    received_ms: i64,
+    work: Work<C>,
+    reply: oneshot::Sender<Outcome>,
+}
+
+/// The handlers' side of the writer. When every clone is dropped, the writer commits what it
+/// holds and stops.
+pub(crate) struct WriterHandle<C> {
+    tx: mpsc::Sender<Job<C>>,
+}
+
+impl<C> Clone for WriterHandle<C> {
+    fn clone(&self) -> Self {
+        Self {
+            tx: self.tx.clone(),
+        }
+    }
+}
+
+impl<C: Send + 'static> WriterHandle<C> {
+    /// Queues `work` and waits until its tick is committed.
+    pub(crate) async fn submit(&self, received_ms: i64, work: Work<C>) -> Outcome {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            received_ms,
+            work,
+            reply,
+        };
+        if self.tx.send(job).await.is_err() {
+            return Outcome::Failed;
+        }
+        answer.await.unwrap_or(Outcome::Failed)
+    }
+}
+
+/// Starts the writer task. `events`, if given, receives every outcome in commit order (the demo
+/// reads it).
+pub(crate) fn spawn<G: Gate>(
+    gate: Arc<G>,
+    store: Box<dyn ReportStore>,
+    metrics: Arc<Metrics>,
+    tick: Tick,
+    events: Option<mpsc::UnboundedSender<Outcome>>,
+) -> (WriterHandle<G::Claim>, JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel(tick.max_batch.saturating_mul(4).max(16));
+    let task = tokio::spawn(run(gate, store, metrics, tick, events, rx));
+    (WriterHandle { tx }, task)
+}
+
+async fn run<G: Gate>(
+    gate: Arc<G>,
+    store: Box<dyn ReportStore>,
+    metrics: Arc<Metrics>,
+    tick: Tick,
+    events: Option<mpsc::UnboundedSender<Outcome>>,
+    mut rx: mpsc::Receiver<Job<G::Claim>>,
+) {
+    let mut store = Some(store);
+    while let Some(first) = rx.recv().await {
+        let deadline = Instant::now() + tick.period;
+        let mut batch = vec![first];
+        while batch.len() < tick.max_batch {
+            match timeout_at(deadline, rx.recv()).await {
+                Ok(Some(job)) => batch.push(job),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let Some(mut owned) = store.take() else {
+            break;
+        };
+        let gate2 = Arc::clone(&gate);
+        let joined = tokio::task::spawn_blocking(move || {
+            let result = commit(owned.as_mut(), gate2.as_ref(), &batch);
+            (owned, batch, result)
+        })
+        .await;
+        let Ok((owned, batch, result)) = joined else {
+            tracing::error!("the storage writer panicked; stopping");
+            break;
+        };
+        store = Some(owned);
+        let outcomes = match result {
+            Ok(outcomes) => {
+                metrics.commit(batch.len());
+                outcomes
+            }
+            Err(e) => {
+                tracing::error!(error = %e, messages = batch.len(), "group commit failed; answering 503");
+                metrics.store_error(batch.len());
+                vec![Outcome::Failed; batch.len()]
+            }
+        };
+        for (job, outcome) in batch.into_iter().zip(outcomes) {
+            match outcome {
+                Outcome::Stored(n) => metrics.accepted(n),
+                Outcome::Ignored(reason) => {
+                    metrics.ignored(reason);
+                    tracing::info!(reason, "message ignored");
+                }
+                Outcome::Failed => {}
+            }
+            if let Some(events) = &events {
+                let _ = events.send(outcome);
+            }
+            let _ = job.reply.send(outcome);
+        }
+    }
+}
+
+/// One transaction for the whole tick. Messages already ignored take part only by being
+/// answered at its end; the transaction runs even when none was accepted, so that the answer
+/// path is the same.
+fn commit<G: Gate>(
+    store: &mut dyn ReportStore,
+    gate: &G,
+    batch: &[Job<G::Claim>],
+) -> Result<Vec<Outcome>, StoreError> {
+    let mut tx = store.begin()?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for job in batch {
+        let outcome = match &job.work {
+            Work::Ignored(reason) => Outcome::Ignored(reason),
+            Work::Checked(checked) => {
+                let username = &checked.message.username;
+                let state = tx.replay_state(username)?;
+                match gate.replay(checked, state.as_deref()) {
+                    Ok(next) => {
+                        tx.save_replay_state(username, &next)?;
+                        tx.insert(job.received_ms, &checked.message)?;
+                        Outcome::Stored(checked.message.reports.len())
+                    }
+                    Err(reason) => Outcome::Ignored(reason),
+                }
+            }
+        };
+        outcomes.push(outcome);
+    }
+    tx.commit()?;
+    Ok(outcomes)
+}

@@ -1,0 +1,88 @@
+//! Where accepted reports and the anti-replay state live: a small trait so that a networked
+//! database can join the embedded SQLite one, plus a no-op store for measurements.
+
+mod null;
+mod sqlite;
+
+use core::fmt;
+
+pub(crate) use null::NullStore;
+pub(crate) use sqlite::{SqliteStore, StoredReport};
+
+/// One report of an accepted message, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ReportRecord {
+    /// The Alert's CmdID.
+    pub(crate) cmd_id: u32,
+    /// `Item/Source/LocURI`, if present.
+    pub(crate) source_uri: Option<String>,
+    /// `Meta/Type`.
+    pub(crate) alert_type: String,
+    /// `Meta/Format`.
+    pub(crate) format: String,
+    /// `Meta/Mark`, if present.
+    pub(crate) mark: Option<String>,
+    /// The report data as text (CDATA sections joined).
+    pub(crate) data: String,
+}
+
+/// A message that passed every check but the anti-replay one, with its reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct AcceptedMessage {
+    /// `SyncHdr/Source/LocName`.
+    pub(crate) username: String,
+    /// `SyncHdr/Source/LocURI`.
+    pub(crate) device_id: String,
+    /// `SyncHdr/MsgID`.
+    pub(crate) msg_id: u32,
+    /// The reports, in message order.
+    pub(crate) reports: Vec<ReportRecord>,
+}
+
+/// A storage back end. One writer owns it; every change happens inside a [`StoreTx`].
+///
+/// The contract that makes the HTTP edge safe: what a committed transaction wrote survives a
+/// crash of the process (and, for SQLite with `synchronous=FULL`, of the machine), and the
+/// replay state read inside a transaction is the one the same transaction overwrites, so two
+/// copies of a message cannot both be stored. A networked implementation gets the second
+/// property from row locks (`SELECT … FOR UPDATE` on the device's state row).
+pub(crate) trait ReportStore: Send {
+    /// Opens a write transaction. Dropping it without [`StoreTx::commit`] rolls it back.
+    fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>, StoreError>;
+}
+
+/// One write transaction.
+pub(crate) trait StoreTx {
+    /// The device's serialised anti-replay state, if one was ever saved.
+    fn replay_state(&mut self, username: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Replaces the device's anti-replay state.
+    fn save_replay_state(&mut self, username: &str, state: &[u8]) -> Result<(), StoreError>;
+    /// Inserts one row per report of `message`.
+    fn insert(&mut self, received_ms: i64, message: &AcceptedMessage) -> Result<(), StoreError>;
+    /// Makes everything durable.
+    fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// A storage failure, with the back end's own words.
+#[derive(Debug)]
+pub(crate) struct StoreError(String);
+
+impl StoreError {
+    pub(crate) fn new(message: impl fmt::Display) -> Self {
+        Self(message.to_string())
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "storage failed: {}", self.0)
+    }
+}
+
+impl core::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::new(e)
+    }
+}

@@ -8,6 +8,11 @@ use crate::fuzz;
 /// Seconds each fuzz target runs in the CI smoke step.
 pub(crate) const SMOKE_SECONDS: u64 = 15;
 
+/// What to do when the fuzz workspace's lock file no longer matches the library manifests.
+const FUZZ_LOCK_HINT: &str = "if cargo says fuzz/Cargo.lock needs to be updated, refresh it from \
+     the workspace lock and commit it: cp Cargo.lock fuzz/Cargo.lock && \
+     cargo metadata --manifest-path fuzz/Cargo.toml --format-version 1 >/dev/null";
+
 /// Proptest cases per property when the caller has not chosen.
 const PROPTEST_CASES: &str = "64";
 
@@ -173,7 +178,8 @@ fn deny() -> Result<Outcome, Error> {
                 .args(["deny", "--locked", "--manifest-path", "fuzz/Cargo.toml"])
                 .args(["--config", "deny.toml"])
                 .args(CHECKS),
-        )?;
+        )
+        .map_err(|e| Error::new(format!("{e}\n{FUZZ_LOCK_HINT}")))?;
     }
     Ok(Outcome::Ok)
 }

@@ -39,7 +39,8 @@ pub(crate) fn smoke(seconds: u64) -> Result<Outcome, Error> {
     run(&mut cargo_fuzz("build"))?;
     if std::fs::read(&lock).ok() != lock_before {
         println!(
-            "xtask: warning: fuzz/Cargo.lock was out of date and cargo has updated it; commit it"
+            "xtask: warning: fuzz/Cargo.lock was out of date and cargo has updated it; commit it \
+             (see fuzz/README.md)"
         );
     }
     for target in &targets {

@@ -1,0 +1,604 @@
+//! The verification pipeline: `start` (size, header scan, claimed identity), `authenticate`
+//! (pinning, MAC over raw bytes, full decode, server rules) and `record` (anti-replay).
+
+use core::ops::{ControlFlow, Range};
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+use omadm_dmsec::{Algorithm, AuthType, MacParams, Nonce, verify_md5};
+use omadm_syncml::sessionless::{self, SessionlessReport};
+use omadm_syncml::{CmdId, Command, Format, MsgId, SyncHdr, SyncMl};
+use omadm_xml::Limits;
+
+use crate::error::{IgnoreReason, Ignored, Pinned};
+use crate::policy::{Carrier, DeviceSecret, TransportMeta};
+use crate::replay::ReplayState;
+
+/// The server side of sessionless reporting: bytes and transport metadata in, a [`Verdict`] out.
+///
+/// A `Verifier` holds only configuration (the size limit and the decoder's limits); it is cheap
+/// to copy and share between threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verifier {
+    max_msg_size: usize,
+    limits: Limits,
+}
+
+impl Verifier {
+    /// A verifier for messages of at most `max_msg_size` bytes (the server's MaxMsgSize), with
+    /// the decoder's default limits otherwise (depth 32, 100 000 elements).
+    #[must_use]
+    pub const fn new(max_msg_size: usize) -> Self {
+        Self {
+            max_msg_size,
+            limits: Limits::DEFAULT.with_max_size(max_msg_size),
+        }
+    }
+
+    /// Sets the decoder's limits (depth, element count, text length). Their `max_size` is
+    /// replaced by this verifier's `max_msg_size`.
+    #[must_use]
+    pub const fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits.with_max_size(self.max_msg_size);
+        self
+    }
+
+    /// The largest body accepted, in bytes.
+    #[must_use]
+    pub const fn max_msg_size(&self) -> usize {
+        self.max_msg_size
+    }
+
+    /// The decoder's limits.
+    #[must_use]
+    pub const fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The cheap first step: the size limit (one comparison, before anything is read), then the
+    /// header only (the decoder stops at `</SyncHdr>`), to find who claims to speak and how.
+    ///
+    /// Checks, in order: size, header well-formed, `Cred` present, `Cred/Data` free of markup,
+    /// `Cred` scheme usable, not both carriers, the MAC parameter list, an authenticated
+    /// transport for a MAC-less auth-md5 `Cred`, and the MAC's username equal to
+    /// `Source/LocName`. The returned [`Pending`] names the username and device id; look up the
+    /// device's [`DeviceSecret`] and call [`Pending::finish`] (or [`Pending::authenticate`]).
+    ///
+    /// # Errors
+    /// [`Ignored`] with the first reason found.
+    pub fn start<'a>(
+        &self,
+        body: &'a [u8],
+        transport: &TransportMeta<'_>,
+    ) -> Result<Pending<'a>, Ignored> {
+        if body.len() > self.max_msg_size {
+            return Err(Ignored::new(IgnoreReason::TooLarge {
+                size: body.len(),
+                limit: self.max_msg_size,
+            }));
+        }
+        let header = omadm_xml::decode_header(body, &self.limits)
+            .map_err(|e| Ignored::new(IgnoreReason::Malformed(e)))?;
+        let mut first = None;
+        let claim = inspect_header(
+            body,
+            &header.hdr,
+            header.cred_data.clone(),
+            transport,
+            &mut |r| {
+                first = Some(r);
+                ControlFlow::Break(())
+            },
+        );
+        match (claim, first) {
+            (ControlFlow::Continue(Some(claim)), None) => Ok(Pending {
+                body,
+                hdr: header.hdr,
+                claim,
+                limits: self.limits,
+            }),
+            (_, Some(reason)) => Err(Ignored::new(reason)),
+            // invariant: `inspect_header` yields no claim only after reporting a reason; should
+            // that change, ignore the message rather than panic.
+            (_, None) => Err(Ignored::new(IgnoreReason::UnsupportedScheme)),
+        }
+    }
+
+    /// Runs every check that needs no device secret and returns every finding rather than the
+    /// first: the size limit, decoding (with the size limit lifted, so that an oversize message
+    /// is still examined), the `Cred` and carrier checks of [`start`](Self::start), and the whole
+    /// sessionless profile ([`sessionless::check`]). An empty vector means that only the
+    /// secret-dependent checks (pinning, MAC, device binding, replay) remain.
+    #[must_use]
+    pub fn lint(&self, body: &[u8], transport: &TransportMeta<'_>) -> Vec<Finding> {
+        let mut found = Vec::new();
+        if body.len() > self.max_msg_size {
+            found.push(Finding::new(IgnoreReason::TooLarge {
+                size: body.len(),
+                limit: self.max_msg_size,
+            }));
+        }
+        let limits = self.limits.with_max_size(body.len().max(self.max_msg_size));
+        let decoded = match omadm_xml::decode_located(body, &limits) {
+            Ok(d) => d,
+            Err(e) => {
+                found.push(Finding::new(IgnoreReason::Malformed(e)));
+                return found;
+            }
+        };
+        let msg = &decoded.message;
+        let _ = inspect_header(
+            body,
+            &msg.hdr,
+            decoded.cred_data.clone(),
+            transport,
+            &mut |r| {
+                found.push(Finding::new(r));
+                ControlFlow::Continue(())
+            },
+        );
+        let missing_cred = msg.hdr.cred.is_none();
+        found.extend(
+            sessionless::check(msg)
+                .into_iter()
+                // A missing Cred is already reported as `MissingCred` (same SCR id).
+                .filter(|v| !(missing_cred && v.rule == sessionless::Rule::HeaderCred))
+                .map(|v| Finding::new(IgnoreReason::NotSessionless(v))),
+        );
+        found
+    }
+}
+
+/// One finding of [`Verifier::lint`]: a reason the verifier would ignore the message for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Finding {
+    /// The reason; [`IgnoreReason::conformance_id`] gives the spec's SCR id when there is one.
+    pub reason: IgnoreReason,
+}
+
+impl Finding {
+    const fn new(reason: IgnoreReason) -> Self {
+        Self { reason }
+    }
+}
+
+impl core::fmt::Display for Finding {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.reason.conformance_id() {
+            Some(id) => write!(f, "{} [{id}]: {}", self.reason.as_str(), self.reason),
+            None => write!(f, "{}: {}", self.reason.as_str(), self.reason),
+        }
+    }
+}
+
+/// A message whose claimed identity is known but not yet proven: look up the device's secret
+/// state by [`username`](Self::username) (synchronously or not), then call
+/// [`finish`](Self::finish), or [`authenticate`](Self::authenticate) and later
+/// [`Authenticated::record`].
+///
+/// Everything it reports is *claimed*, not authenticated.
+#[derive(Debug)]
+#[must_use]
+pub struct Pending<'a> {
+    body: &'a [u8],
+    hdr: SyncHdr<'a>,
+    claim: Claim,
+    limits: Limits,
+}
+
+impl<'a> Pending<'a> {
+    /// The claimed username (from the MAC parameter list, or `Source/LocName` for the transport
+    /// carrier; the two are equal whenever both exist).
+    #[must_use]
+    pub fn username(&self) -> &str {
+        self.claim.username()
+    }
+
+    /// The claimed device id, `SyncHdr/Source/LocURI`.
+    #[must_use]
+    pub fn device_id(&self) -> &str {
+        &self.hdr.source.loc_uri
+    }
+
+    /// Where the proof of origin travels.
+    #[must_use]
+    pub const fn carrier(&self) -> Carrier {
+        self.claim.carrier
+    }
+
+    /// The scheme of the `Cred` (auth-MAC for the in-message carrier, auth-md5 otherwise).
+    #[must_use]
+    pub const fn auth_type(&self) -> AuthType {
+        match self.claim.carrier {
+            Carrier::InMessage => AuthType::Mac,
+            Carrier::Header | Carrier::Transport => AuthType::Md5,
+        }
+    }
+
+    /// The MAC's hash, `None` for the transport carrier.
+    #[must_use]
+    pub fn algorithm(&self) -> Option<Algorithm> {
+        self.claim.params.as_ref().map(MacParams::algorithm)
+    }
+
+    /// The claimed `MsgID`.
+    #[must_use]
+    pub const fn msg_id(&self) -> MsgId {
+        self.hdr.msg_id
+    }
+
+    /// Both steps at once: [`authenticate`](Self::authenticate), then [`Authenticated::record`].
+    pub fn finish(
+        self,
+        secret: &DeviceSecret,
+        replay: &mut ReplayState,
+        now: SystemTime,
+    ) -> Verdict<'a> {
+        match self.authenticate(secret) {
+            Ok(authenticated) => authenticated.record(replay, now),
+            Err(ignored) => Verdict::Ignored(ignored),
+        }
+    }
+
+    /// Everything but the replay check, with no state to update, so it can run on any thread:
+    ///
+    /// 1. `secret` is the claimed user's (else [`IgnoreReason::UnknownDevice`]);
+    /// 2. the carrier and hash are the ones pinned for the device ([`IgnoreReason::WrongScheme`]);
+    /// 3. the MAC over the raw bytes, in constant time ([`IgnoreReason::BadMac`]), and for the
+    ///    header and transport carriers the auth-md5 `Cred` ([`IgnoreReason::BadCredential`]);
+    /// 4. the full decode ([`IgnoreReason::Malformed`]);
+    /// 5. `Source/LocURI` is the device id held for the username ([`IgnoreReason::DeviceMismatch`]);
+    /// 6. the sessionless profile ([`IgnoreReason::NotSessionless`] with the first violation).
+    ///
+    /// # Errors
+    /// [`Ignored`] with the first reason found.
+    pub fn authenticate(self, secret: &DeviceSecret) -> Result<Authenticated<'a>, Ignored> {
+        self.authenticate_inner(secret).map_err(Ignored::new)
+    }
+
+    fn authenticate_inner(self, secret: &DeviceSecret) -> Result<Authenticated<'a>, IgnoreReason> {
+        let Self {
+            body,
+            hdr,
+            claim,
+            limits,
+        } = self;
+        if secret.username() != claim.username() {
+            return Err(IgnoreReason::UnknownDevice);
+        }
+        let policy = secret.policy();
+        if !policy.allows(claim.carrier) {
+            return Err(IgnoreReason::WrongScheme(Pinned::Carrier(claim.carrier)));
+        }
+        let nonce = secret.nonce();
+
+        // The proof of origin, over the raw bytes, before the body is read.
+        if let Some(params) = &claim.params {
+            if params.algorithm() != policy.algorithm() {
+                return Err(IgnoreReason::WrongScheme(Pinned::Algorithm));
+            }
+            let key = secret.mac_key().ok_or(IgnoreReason::BadMac)?;
+            let verified = match claim.carrier {
+                Carrier::InMessage => {
+                    key.verify_excluding(nonce, body, claim.cred_span.clone(), params.mac())
+                }
+                Carrier::Header | Carrier::Transport => key.verify(nonce, body, params.mac()),
+            };
+            verified.map_err(|_| IgnoreReason::BadMac)?;
+        }
+        if matches!(claim.carrier, Carrier::Header | Carrier::Transport) {
+            let md5 = secret.md5().ok_or(IgnoreReason::BadCredential)?;
+            let cred_data = hdr.cred.as_ref().map_or("", |c| &*c.data);
+            verify_md5(claim.username(), md5, nonce, cred_data)
+                .map_err(|_| IgnoreReason::BadCredential)?;
+        }
+        drop(hdr);
+
+        // Authenticated: now read the whole message.
+        let msg = omadm_xml::decode(body, &limits).map_err(IgnoreReason::Malformed)?;
+        if *msg.hdr.source.loc_uri != *secret.device_id() {
+            return Err(IgnoreReason::DeviceMismatch);
+        }
+        // The first violation, in the order `check` reports them.
+        if let Err(v) = sessionless::reports(&msg) {
+            return Err(IgnoreReason::NotSessionless(v));
+        }
+        let SyncMl { hdr, body, .. } = msg;
+        let reports = into_reports(body.commands)?;
+        Ok(Authenticated {
+            username: hdr.source.loc_name.unwrap_or(Cow::Borrowed("")),
+            device: hdr.source.loc_uri,
+            msg_id: hdr.msg_id,
+            carrier: claim.carrier,
+            nonce: *nonce,
+            reports,
+        })
+    }
+}
+
+/// A message whose origin and content are proven, before the replay check. Call
+/// [`record`](Self::record) with the device's [`ReplayState`] (inside the transaction that stores
+/// the reports and the state).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub struct Authenticated<'a> {
+    username: Cow<'a, str>,
+    device: Cow<'a, str>,
+    msg_id: MsgId,
+    carrier: Carrier,
+    nonce: Nonce,
+    reports: Vec<ReceivedReport<'a>>,
+}
+
+impl<'a> Authenticated<'a> {
+    /// The authenticated `MsgID`.
+    #[must_use]
+    pub const fn msg_id(&self) -> MsgId {
+        self.msg_id
+    }
+
+    /// The nonce the message was signed with.
+    #[must_use]
+    pub const fn nonce(&self) -> &Nonce {
+        &self.nonce
+    }
+
+    /// The anti-replay check: accepts the message if its `MsgID` is fresh under the nonce, and
+    /// records it in `replay`; otherwise [`IgnoreReason::Replayed`] and `replay` is unchanged.
+    /// `now` is stored as the window's last-use time; it plays no part in the decision.
+    pub fn record(self, replay: &mut ReplayState, now: SystemTime) -> Verdict<'a> {
+        if !replay.accept(&self.nonce, self.msg_id, now) {
+            return Verdict::Ignored(Ignored::new(IgnoreReason::Replayed));
+        }
+        Verdict::Accepted(Accepted {
+            username: self.username,
+            device: self.device,
+            msg_id: self.msg_id,
+            carrier: self.carrier,
+            reports: self.reports,
+        })
+    }
+}
+
+/// What the verifier decided. Nothing in it is meant for the sender.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum Verdict<'a> {
+    /// The message is authentic, conforming and fresh.
+    Accepted(Accepted<'a>),
+    /// The message is ignored, silently.
+    Ignored(Ignored),
+}
+
+impl Verdict<'_> {
+    /// Whether the message was accepted.
+    #[must_use]
+    pub const fn is_accepted(&self) -> bool {
+        matches!(self, Verdict::Accepted(_))
+    }
+
+    /// The reason, if the message was ignored.
+    #[must_use]
+    pub const fn ignore_reason(&self) -> Option<&IgnoreReason> {
+        match self {
+            Verdict::Accepted(_) => None,
+            Verdict::Ignored(i) => Some(i.reason()),
+        }
+    }
+
+    /// Detaches the verdict from the body it borrows from.
+    pub fn into_owned(self) -> Verdict<'static> {
+        match self {
+            Verdict::Accepted(a) => Verdict::Accepted(a.into_owned()),
+            Verdict::Ignored(i) => Verdict::Ignored(i),
+        }
+    }
+}
+
+impl From<Ignored> for Verdict<'_> {
+    fn from(ignored: Ignored) -> Self {
+        Verdict::Ignored(ignored)
+    }
+}
+
+/// An accepted message: who sent it and its reports, in message order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Accepted<'a> {
+    /// The authenticated username (`SyncHdr/Source/LocName`).
+    pub username: Cow<'a, str>,
+    /// The device id (`SyncHdr/Source/LocURI`), the one held for the username.
+    pub device: Cow<'a, str>,
+    /// The message's `MsgID`.
+    pub msg_id: MsgId,
+    /// How the message was authenticated.
+    pub carrier: Carrier,
+    /// The reports, in message order.
+    pub reports: Vec<ReceivedReport<'a>>,
+}
+
+impl Accepted<'_> {
+    /// Detaches the value from the body it borrows from.
+    pub fn into_owned(self) -> Accepted<'static> {
+        Accepted {
+            username: Cow::Owned(self.username.into_owned()),
+            device: Cow::Owned(self.device.into_owned()),
+            msg_id: self.msg_id,
+            carrier: self.carrier,
+            reports: self
+                .reports
+                .into_iter()
+                .map(ReceivedReport::into_owned)
+                .collect(),
+        }
+    }
+}
+
+/// One report of an accepted message, with the `CmdID` of the Alert that carried it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReceivedReport<'a> {
+    /// The `CmdID` of the Sessionless Report Alert.
+    pub cmd_id: CmdId,
+    /// The report.
+    pub report: SessionlessReport<'a>,
+}
+
+impl ReceivedReport<'_> {
+    /// Detaches the value from the body it borrows from.
+    pub fn into_owned(self) -> ReceivedReport<'static> {
+        ReceivedReport {
+            cmd_id: self.cmd_id,
+            report: self.report.into_owned(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The header inspection shared by `start` (first reason) and `lint` (every reason).
+
+/// Who claims to speak, and how.
+#[derive(Debug)]
+struct Claim {
+    carrier: Carrier,
+    /// The MAC parameter list (in-message and header carriers).
+    params: Option<MacParams>,
+    /// `Source/LocName`, kept for the transport carrier (which has no parameter list).
+    loc_name: String,
+    /// The `Cred/Data` content span.
+    cred_span: Range<usize>,
+}
+
+impl Claim {
+    fn username(&self) -> &str {
+        match &self.params {
+            Some(p) => p.username().as_str(),
+            None => &self.loc_name,
+        }
+    }
+}
+
+/// Reports every header-level reason to `sink`, in check order; yields the claim when there was
+/// none. Stops early when `sink` breaks.
+fn inspect_header(
+    body: &[u8],
+    hdr: &SyncHdr<'_>,
+    cred_span: Option<Range<usize>>,
+    transport: &TransportMeta<'_>,
+    sink: &mut dyn FnMut(IgnoreReason) -> ControlFlow<()>,
+) -> ControlFlow<(), Option<Claim>> {
+    let mut clean = true;
+    let mut emit = |reason| {
+        clean = false;
+        sink(reason)
+    };
+    let (Some(cred), Some(span)) = (&hdr.cred, cred_span) else {
+        emit(IgnoreReason::MissingCred)?;
+        return ControlFlow::Continue(None);
+    };
+    // The raw bytes the MAC excludes must be exactly the text the decoder read: no markup,
+    // reference, comment or CDATA section.
+    let raw = body.get(span.clone()).unwrap_or_default();
+    if raw.iter().any(|&b| b == b'<' || b == b'&') || raw != cred.data.as_bytes() {
+        emit(IgnoreReason::BadCredData)?;
+    }
+
+    let meta = cred.meta.as_ref();
+    let auth_type = meta
+        .and_then(|m| m.ty.as_deref())
+        .and_then(|t| t.parse::<AuthType>().ok());
+    let format = meta.and_then(|m| m.format.as_ref());
+    let header = transport.hmac_header();
+    let carrier = match (auth_type, header) {
+        (Some(AuthType::Mac), None) if format.is_none_or(|f| *f == Format::Chr) => {
+            Some(Carrier::InMessage)
+        }
+        (Some(AuthType::Mac), Some(_)) => {
+            emit(IgnoreReason::BothCarriers)?;
+            None
+        }
+        (Some(AuthType::Md5), Some(_)) if format == Some(&Format::B64) => Some(Carrier::Header),
+        (Some(AuthType::Md5), None) if format == Some(&Format::B64) => {
+            if !transport.peer_authenticated() {
+                emit(IgnoreReason::TransportNotAuthenticated)?;
+            }
+            Some(Carrier::Transport)
+        }
+        _ => {
+            emit(IgnoreReason::UnsupportedScheme)?;
+            None
+        }
+    };
+
+    let params_text = match carrier {
+        Some(Carrier::InMessage) => Some(&*cred.data),
+        Some(Carrier::Header) => header,
+        _ => None,
+    };
+    let params = match params_text.map(MacParams::parse) {
+        Some(Ok(p)) => Some(p),
+        Some(Err(e)) => {
+            emit(IgnoreReason::BadMacParams(e))?;
+            None
+        }
+        None => None,
+    };
+
+    let loc_name = hdr.source.loc_name.as_deref();
+    match (&params, carrier) {
+        (Some(p), _) if loc_name != Some(p.username().as_str()) => {
+            emit(IgnoreReason::IdentityMismatch)?;
+        }
+        (None, Some(Carrier::Transport)) if loc_name.is_none_or(str::is_empty) => {
+            emit(IgnoreReason::IdentityMismatch)?;
+        }
+        _ => {}
+    }
+
+    ControlFlow::Continue(match carrier {
+        Some(carrier) if clean => Some(Claim {
+            carrier,
+            params,
+            loc_name: loc_name.unwrap_or_default().to_owned(),
+            cred_span: span,
+        }),
+        _ => None,
+    })
+}
+
+/// Moves the reports out of a body that [`sessionless::reports`] accepted: every command is a
+/// 1230 Alert with one valid Item. The values are checked again by [`SessionlessReport::new`]
+/// (cheap next to decoding) so that a report can only ever be built valid.
+fn into_reports<'a>(commands: Vec<Command<'a>>) -> Result<Vec<ReceivedReport<'a>>, IgnoreReason> {
+    let mut out = Vec::with_capacity(commands.len());
+    for command in commands {
+        let Command::Alert(alert) = command else {
+            return Err(not_conforming());
+        };
+        let cmd_id = alert.cmd_id;
+        let Some(item) = alert.items.into_iter().next() else {
+            return Err(not_conforming());
+        };
+        let meta = item.meta.unwrap_or_default();
+        let (Some(ty), Some(format), Some(data)) = (meta.ty, meta.format, item.data) else {
+            return Err(not_conforming());
+        };
+        let report = SessionlessReport::new(
+            item.source.map(|s| s.loc_uri),
+            ty,
+            format,
+            meta.mark,
+            data.value,
+        )
+        .map_err(|_| not_conforming())?;
+        out.push(ReceivedReport { cmd_id, report });
+    }
+    Ok(out)
+}
+
+/// Unreachable after `sessionless::reports` succeeded; kept so that a disagreement between the
+/// two can never accept a message.
+fn not_conforming() -> IgnoreReason {
+    IgnoreReason::Internal
+}

@@ -2,7 +2,7 @@
 //! reporting, and the commands a server uses to read it.
 //!
 //! The DM 1.3 DevDetail text is not available to us. The seed says the server reads "the
-//! `SessionlessRpt` node under DevDetail MO (see [DMStdObj])": a node the standardized-objects
+//! `SessionlessRpt` node under DevDetail MO (see \[DMStdObj\])": a node the standardized-objects
 //! specification defines, so it sits among DevDetail's standard nodes ([`NODE_PATH`],
 //! `./DevDetail/SessionlessRpt`) and not under `./DevDetail/Ext`, which DevDetail reserves for
 //! vendor extensions. Its value is a `bool` leaf, like `./DevDetail/LrgObj`.

@@ -40,7 +40,7 @@ pub struct Emitter {
     params_len: usize,
     max_msg_size: usize,
     include_final: bool,
-    /// The length of `</SyncBody></SyncML>` (with `<Final/>` if configured), measured once.
+    /// The length of `</SyncBody></SyncML>` (with `<Final/>` if configured).
     epilogue_len: usize,
     next_msg_id: MsgId,
     self_check: bool,
@@ -222,9 +222,7 @@ impl Emitter {
             meta: None,
         };
 
-        let mut scratch = Vec::new();
-        write::epilogue(&mut scratch, include_final);
-        let epilogue_len = scratch.len();
+        let epilogue_len = write::epilogue_len(include_final);
 
         let emitter = Self {
             hdr,
@@ -238,7 +236,7 @@ impl Emitter {
             next_msg_id,
             self_check: cfg!(debug_assertions),
         };
-        let min = emitter.empty_size(&mut scratch, next_msg_id);
+        let min = emitter.empty_size();
         if min > max_msg_size {
             return Err(ConfigError::MaxMsgSizeTooSmall {
                 min,
@@ -418,13 +416,11 @@ impl Emitter {
         }
     }
 
-    /// The size of a message without reports carrying `msg_id`, measured by writing it.
-    fn empty_size(&self, scratch: &mut Vec<u8>, msg_id: MsgId) -> usize {
-        let mut hdr = self.hdr.clone();
-        hdr.msg_id = msg_id;
-        scratch.clear();
-        write::prologue(scratch, SyncMlVersion::V1_2, &hdr);
-        scratch.len() + self.epilogue_len + self.in_message_params_len()
+    /// The size of a message without reports carrying the next MsgID.
+    fn empty_size(&self) -> usize {
+        write::prologue_len(SyncMlVersion::V1_2, &self.hdr)
+            + self.epilogue_len
+            + self.in_message_params_len()
     }
 
     /// The bytes the parameter list adds to the body (0 unless the MAC rides in the message).

@@ -13,29 +13,34 @@ use crate::meta::{Meta, owned};
 /// that a command stays small. The data-sync-only commands (`Sync`,
 /// `Map`, `Put`, `Search`, `Move`) are not part of DM and are not represented.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(tag = "command")
+)]
 pub enum Command<'a> {
     /// `Add (CmdID, NoResp?, Cred?, Meta?, Item+)`.
-    Add(ItemCommand<'a>),
+    Add(#[cfg_attr(feature = "serde", serde(borrow))] ItemCommand<'a>),
     /// `Alert (CmdID, NoResp?, Cred?, Data?, Correlator?, Item*)`.
-    Alert(Alert<'a>),
+    Alert(#[cfg_attr(feature = "serde", serde(borrow))] Alert<'a>),
     /// `Atomic (CmdID, NoResp?, Meta?, commands+)`.
-    Atomic(Container<'a>),
+    Atomic(#[cfg_attr(feature = "serde", serde(borrow))] Container<'a>),
     /// `Copy (CmdID, NoResp?, Cred?, Meta?, Item+)`.
-    Copy(ItemCommand<'a>),
+    Copy(#[cfg_attr(feature = "serde", serde(borrow))] ItemCommand<'a>),
     /// `Delete (CmdID, NoResp?, Archive?, SftDel?, Cred?, Meta?, Item+)`.
-    Delete(Delete<'a>),
+    Delete(#[cfg_attr(feature = "serde", serde(borrow))] Delete<'a>),
     /// `Exec (CmdID, NoResp?, Cred?, Meta?, Correlator?, Item)`.
-    Exec(Exec<'a>),
+    Exec(#[cfg_attr(feature = "serde", serde(borrow))] Exec<'a>),
     /// `Get (CmdID, NoResp?, Lang?, Cred?, Meta?, Item+)`.
-    Get(Get<'a>),
+    Get(#[cfg_attr(feature = "serde", serde(borrow))] Get<'a>),
     /// `Replace (CmdID, NoResp?, Cred?, Meta?, Item+)`.
-    Replace(ItemCommand<'a>),
+    Replace(#[cfg_attr(feature = "serde", serde(borrow))] ItemCommand<'a>),
     /// `Results (CmdID, MsgRef?, CmdRef, Meta?, TargetRef?, SourceRef?, Item+)`.
-    Results(Results<'a>),
+    Results(#[cfg_attr(feature = "serde", serde(borrow))] Results<'a>),
     /// `Sequence (CmdID, NoResp?, Meta?, commands+)`.
-    Sequence(Container<'a>),
+    Sequence(#[cfg_attr(feature = "serde", serde(borrow))] Container<'a>),
     /// `Status (CmdID, MsgRef, CmdRef, Cmd, TargetRef*, SourceRef*, Cred?, Chal?, Data, Item*)`.
-    Status(Status<'a>),
+    Status(#[cfg_attr(feature = "serde", serde(borrow))] Status<'a>),
 }
 
 impl<'a> Command<'a> {
@@ -104,16 +109,33 @@ impl<'a> Command<'a> {
 
 /// The body of `Add`, `Copy` and `Replace`: `(CmdID, NoResp?, Cred?, Meta?, Item+)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ItemCommand<'a> {
     /// `CmdID`.
     pub cmd_id: CmdId,
     /// `NoResp`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "core::ops::Not::not")
+    )]
     pub no_resp: bool,
     /// `Cred`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub cred: Option<Box<Cred<'a>>>,
     /// `Meta`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub meta: Option<Box<Meta<'a>>>,
     /// `Item+`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub items: Vec<Item<'a>>,
 }
 
@@ -132,18 +154,39 @@ impl ItemCommand<'_> {
 
 /// `Alert (CmdID, NoResp?, Cred?, Data?, Correlator?, Item*)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Alert<'a> {
     /// `CmdID`.
     pub cmd_id: CmdId,
     /// `NoResp`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "core::ops::Not::not")
+    )]
     pub no_resp: bool,
     /// `Cred`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub cred: Option<Box<Cred<'a>>>,
     /// `Data`: the alert code (1230 for a sessionless report).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub data: Option<AlertCode>,
     /// `Correlator`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub correlator: Option<Cow<'a, str>>,
     /// `Item*`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub items: Vec<Item<'a>>,
 }
 
@@ -163,15 +206,28 @@ impl Alert<'_> {
 
 /// The body of `Atomic` and `Sequence`: `(CmdID, NoResp?, Meta?, commands+)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Container<'a> {
     /// `CmdID`.
     pub cmd_id: CmdId,
     /// `NoResp`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "core::ops::Not::not")
+    )]
     pub no_resp: bool,
     /// `Meta`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub meta: Option<Box<Meta<'a>>>,
     /// The nested commands (`Add`, `Alert`, `Atomic`, `Copy`, `Delete`, `Exec`, `Get`, `Replace`,
     /// `Sequence`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub commands: Vec<Command<'a>>,
 }
 
@@ -189,20 +245,45 @@ impl Container<'_> {
 
 /// `Delete (CmdID, NoResp?, Archive?, SftDel?, Cred?, Meta?, Item+)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Delete<'a> {
     /// `CmdID`.
     pub cmd_id: CmdId,
     /// `NoResp`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "core::ops::Not::not")
+    )]
     pub no_resp: bool,
     /// `Archive`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "core::ops::Not::not")
+    )]
     pub archive: bool,
     /// `SftDel`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "core::ops::Not::not")
+    )]
     pub sft_del: bool,
     /// `Cred`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub cred: Option<Box<Cred<'a>>>,
     /// `Meta`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub meta: Option<Box<Meta<'a>>>,
     /// `Item+`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub items: Vec<Item<'a>>,
 }
 
@@ -223,18 +304,36 @@ impl Delete<'_> {
 
 /// `Exec (CmdID, NoResp?, Cred?, Meta?, Correlator?, Item)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Exec<'a> {
     /// `CmdID`.
     pub cmd_id: CmdId,
     /// `NoResp`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "core::ops::Not::not")
+    )]
     pub no_resp: bool,
     /// `Cred`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub cred: Option<Box<Cred<'a>>>,
     /// `Meta`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub meta: Option<Box<Meta<'a>>>,
     /// `Correlator`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub correlator: Option<Cow<'a, str>>,
     /// `Item`: exactly one.
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub item: Box<Item<'a>>,
 }
 
@@ -254,18 +353,39 @@ impl Exec<'_> {
 
 /// `Get (CmdID, NoResp?, Lang?, Cred?, Meta?, Item+)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Get<'a> {
     /// `CmdID`.
     pub cmd_id: CmdId,
     /// `NoResp`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "core::ops::Not::not")
+    )]
     pub no_resp: bool,
     /// `Lang`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub lang: Option<Cow<'a, str>>,
     /// `Cred`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub cred: Option<Box<Cred<'a>>>,
     /// `Meta`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub meta: Option<Box<Meta<'a>>>,
     /// `Item+`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub items: Vec<Item<'a>>,
 }
 
@@ -285,20 +405,41 @@ impl Get<'_> {
 
 /// `Results (CmdID, MsgRef?, CmdRef, Meta?, TargetRef?, SourceRef?, Item+)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Results<'a> {
     /// `CmdID`.
     pub cmd_id: CmdId,
     /// `MsgRef`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub msg_ref: Option<MsgId>,
     /// `CmdRef`: the `Get` answered.
     pub cmd_ref: CmdRef,
     /// `Meta`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub meta: Option<Box<Meta<'a>>>,
     /// `TargetRef`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub target_ref: Option<Cow<'a, str>>,
     /// `SourceRef`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub source_ref: Option<Cow<'a, str>>,
     /// `Item+`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub items: Vec<Item<'a>>,
 }
 
@@ -319,6 +460,7 @@ impl Results<'_> {
 
 /// `Status (CmdID, MsgRef, CmdRef, Cmd, TargetRef*, SourceRef*, Cred?, Chal?, Data, Item*)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Status<'a> {
     /// `CmdID`.
     pub cmd_id: CmdId,
@@ -327,18 +469,39 @@ pub struct Status<'a> {
     /// `CmdRef`: the command answered (`0` for the `SyncHdr`).
     pub cmd_ref: CmdRef,
     /// `Cmd`: the name of the command answered (`SyncHdr` for the header).
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub cmd: Cow<'a, str>,
     /// `TargetRef*`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub target_ref: Vec<Cow<'a, str>>,
     /// `SourceRef*`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub source_ref: Vec<Cow<'a, str>>,
     /// `Cred`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub cred: Option<Box<Cred<'a>>>,
     /// `Chal`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub chal: Option<Box<Chal<'a>>>,
     /// `Data`: the status code.
     pub data: StatusCode,
     /// `Item*`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub items: Vec<Item<'a>>,
 }
 
@@ -362,21 +525,50 @@ impl Status<'_> {
 
 /// `Item (Target?, Source?, SourceParent?, TargetParent?, Meta?, Data?, MoreData?)`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Item<'a> {
     /// `Target`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub target: Option<Target<'a>>,
     /// `Source`: for a Generic Alert or Sessionless Report, the URI of the management object the
     /// report concerns.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub source: Option<Source<'a>>,
     /// `SourceParent/LocURI`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub source_parent: Option<Cow<'a, str>>,
     /// `TargetParent/LocURI`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub target_parent: Option<Cow<'a, str>>,
     /// `Meta`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub meta: Option<Meta<'a>>,
     /// `Data`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub data: Option<ItemData<'a>>,
     /// `MoreData`: a Large Object chunk follows (forbidden in sessionless reports).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "core::ops::Not::not")
+    )]
     pub more_data: bool,
 }
 
@@ -401,8 +593,10 @@ impl Item<'_> {
 /// `</Data>`, including whitespace, CDATA sections joined, entities resolved), or, for
 /// [`Carriage::Xml`], the raw XML fragment between the tags.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ItemData<'a> {
     /// The data.
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub value: Cow<'a, str>,
     /// How it was carried.
     pub carriage: Carriage,
@@ -436,6 +630,11 @@ impl<'a> ItemData<'a> {
 
 /// How `Item/Data` content was carried in the XML.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "lowercase")
+)]
 #[non_exhaustive]
 pub enum Carriage {
     /// Character data only, no CDATA section (markup, if any, escaped as entities). Also what an

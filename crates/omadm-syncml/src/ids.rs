@@ -22,6 +22,11 @@ macro_rules! nonzero_id {
     ($(#[$doc:meta])* $name:ident, $err:ident) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[cfg_attr(
+            feature = "serde",
+            derive(serde::Serialize, serde::Deserialize),
+            serde(try_from = "u32", into = "u32")
+        )]
         pub struct $name(NonZeroU32);
 
         impl $name {
@@ -101,6 +106,11 @@ nonzero_id!(
 /// `CmdRef` in `Status` and `Results`: the `CmdID` of the command answered, or `0` for the
 /// `SyncHdr`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(transparent)
+)]
 pub struct CmdRef(u32);
 
 impl CmdRef {
@@ -136,6 +146,12 @@ impl FromStr for CmdRef {
 impl fmt::Display for CmdRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl From<CmdRef> for u32 {
+    fn from(r: CmdRef) -> u32 {
+        r.get()
     }
 }
 
@@ -187,6 +203,11 @@ impl fmt::Display for SessionId<'_> {
 /// An alert code: the `Data` of an `Alert` (DM RepPro, alert codes table). Any four-digit code is
 /// representable; the named constants are the ones DM defines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "u16", into = "u16")
+)]
 pub struct AlertCode(u16);
 
 impl AlertCode {
@@ -249,8 +270,27 @@ impl fmt::Display for AlertCode {
     }
 }
 
+impl From<AlertCode> for u16 {
+    fn from(code: AlertCode) -> u16 {
+        code.get()
+    }
+}
+
+impl TryFrom<u16> for AlertCode {
+    type Error = ValueError;
+
+    fn try_from(code: u16) -> Result<Self, ValueError> {
+        Self::new(code)
+    }
+}
+
 /// A status code: the `Data` of a `Status` (100 ..= 999).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "u16", into = "u16")
+)]
 pub struct StatusCode(u16);
 
 impl StatusCode {
@@ -310,6 +350,20 @@ impl FromStr for StatusCode {
 impl fmt::Display for StatusCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl From<StatusCode> for u16 {
+    fn from(code: StatusCode) -> u16 {
+        code.get()
+    }
+}
+
+impl TryFrom<u16> for StatusCode {
+    type Error = ValueError;
+
+    fn try_from(code: u16) -> Result<Self, ValueError> {
+        Self::new(code)
     }
 }
 

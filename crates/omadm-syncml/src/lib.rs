@@ -5,6 +5,8 @@ mod error;
 mod ids;
 mod message;
 mod meta;
+#[cfg(feature = "serde")]
+mod serde_impls;
 pub mod sessionless;
 
 pub use command::{

@@ -12,12 +12,15 @@ use crate::meta::{Meta, owned};
 /// Text fields borrow from the decoded input where they can (`Cow::Borrowed`) and own only what
 /// had to be unescaped; [`SyncMl::into_owned`] detaches a message from its input.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SyncMl<'a> {
     /// The representation protocol version, from the root element's namespace.
     pub version: SyncMlVersion,
     /// `SyncHdr`.
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub hdr: SyncHdr<'a>,
     /// `SyncBody`.
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub body: SyncBody<'a>,
 }
 
@@ -35,11 +38,14 @@ impl SyncMl<'_> {
 /// The SyncML representation version, i.e. the root namespace: `SYNCML:SYNCML1.1` (DM 1.1.2) or
 /// `SYNCML:SYNCML1.2` (DM 1.2 and 1.3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum SyncMlVersion {
     /// `SYNCML:SYNCML1.1`.
+    #[cfg_attr(feature = "serde", serde(rename = "SYNCML:SYNCML1.1"))]
     V1_1,
     /// `SYNCML:SYNCML1.2` (DM 1.2, DM 1.3; what sessionless reports use).
     #[default]
+    #[cfg_attr(feature = "serde", serde(rename = "SYNCML:SYNCML1.2"))]
     V1_2,
 }
 
@@ -72,26 +78,48 @@ impl SyncMlVersion {
 
 /// `SyncHdr (VerDTD, VerProto, SessionID, MsgID, Target, Source, RespURI?, NoResp?, Cred?, Meta?)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SyncHdr<'a> {
     /// `VerDTD`, e.g. `1.2`.
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub ver_dtd: Cow<'a, str>,
     /// `VerProto`, e.g. `DM/1.3` (trimmed of surrounding whitespace).
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub ver_proto: Cow<'a, str>,
     /// `SessionID`.
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub session_id: SessionId<'a>,
     /// `MsgID`.
     pub msg_id: MsgId,
     /// `Target`: the recipient (the server URI in a client message).
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub target: Target<'a>,
     /// `Source`: the sender (the device id, and the user name in `LocName`).
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub source: Source<'a>,
     /// `RespURI`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub resp_uri: Option<Cow<'a, str>>,
     /// `NoResp`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "core::ops::Not::not")
+    )]
     pub no_resp: bool,
     /// `Cred`: mandatory in a sessionless report message (DM-SR-C-006-M).
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub cred: Option<Cred<'a>>,
     /// `Meta` (e.g. `MaxMsgSize`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub meta: Option<Meta<'a>>,
 }
 
@@ -115,10 +143,16 @@ impl SyncHdr<'_> {
 
 /// `Target (LocURI, LocName?)`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Target<'a> {
     /// `LocURI`.
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub loc_uri: Cow<'a, str>,
     /// `LocName`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub loc_name: Option<Cow<'a, str>>,
 }
 
@@ -134,10 +168,16 @@ impl Target<'_> {
 
 /// `Source (LocURI, LocName?)`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Source<'a> {
     /// `LocURI`: in a header, the device id (e.g. `IMEI:493005100592800`).
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub loc_uri: Cow<'a, str>,
     /// `LocName`: in a header, the authentication user name.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub loc_name: Option<Cow<'a, str>>,
 }
 
@@ -154,10 +194,16 @@ impl Source<'_> {
 /// `Cred (Meta?, Data)`: a credential. `Meta/Type` names the scheme (`syncml:auth-basic` when
 /// absent) and `Meta/Format` the encoding of `Data`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Cred<'a> {
     /// `Meta`: `Type` (the scheme) and `Format`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub meta: Option<Meta<'a>>,
     /// `Data`: the credential text, exactly as carried (not trimmed).
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub data: Cow<'a, str>,
 }
 
@@ -178,8 +224,10 @@ impl Cred<'_> {
 
 /// `Chal (Meta)`: a challenge; `Meta` carries `Type`, `Format` and `NextNonce`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Chal<'a> {
     /// `Meta`.
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub meta: Meta<'a>,
 }
 
@@ -195,10 +243,19 @@ impl Chal<'_> {
 /// `SyncBody (commands+, Final?)`. The DTD asks for at least one command; the decoder also reads an
 /// empty body (real peers send `<SyncBody/>`) and the sessionless check reports it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SyncBody<'a> {
     /// The commands, in message order.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub commands: Vec<Command<'a>>,
     /// `Final`: this is the last message of its package.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "final", default, skip_serializing_if = "core::ops::Not::not")
+    )]
     pub is_final: bool,
 }
 

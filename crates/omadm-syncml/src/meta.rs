@@ -19,31 +19,85 @@ pub const METINF_NAMESPACE: &str = "syncml:metinf";
 /// `Other` variant so that lenient decoding loses nothing. The data-sync-only `Anchor` and `Mem`
 /// are boxed so that the common case stays small.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Meta<'a> {
     /// `FieldLevel` (an empty element; DS only, kept for completeness).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "core::ops::Not::not")
+    )]
     pub field_level: bool,
     /// `Format`: the encoding of the sibling `Data`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub format: Option<Format<'a>>,
     /// `Type`: the MIME type, URN or reverse-domain identifier of the data.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "type",
+            borrow,
+            default,
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub ty: Option<Cow<'a, str>>,
     /// `Mark`: for Generic Alerts and Sessionless Reports, the importance level.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub mark: Option<Mark<'a>>,
     /// `Size`: the size of the data in bytes as carried.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub size: Option<u64>,
     /// `Anchor` (DS only, kept for completeness).
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub anchor: Option<Box<Anchor<'a>>>,
     /// `Version`: the version of the data.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub version: Option<Cow<'a, str>>,
     /// `NextNonce`: the base64 nonce the peer must use in its next credential (kept as text; the
     /// security layer decodes it).
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub next_nonce: Option<Cow<'a, str>>,
     /// `MaxMsgSize`: the largest message, in bytes, the sender of this header can receive.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub max_msg_size: Option<u64>,
     /// `MaxObjSize`: the largest object, in bytes, the sender of this header can receive.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub max_obj_size: Option<u64>,
     /// `EMI`: extended meta information, zero or more.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub emi: Vec<Cow<'a, str>>,
     /// `Mem` (DS only, kept for completeness).
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub mem: Option<Box<Mem<'a>>>,
 }
 
@@ -74,10 +128,16 @@ impl<'a> Meta<'a> {
 
 /// `Anchor` (`Last?, Next`): DS synchronisation anchors.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Anchor<'a> {
     /// `Last`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(borrow, default, skip_serializing_if = "Option::is_none")
+    )]
     pub last: Option<Cow<'a, str>>,
     /// `Next`.
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub next: Cow<'a, str>,
 }
 
@@ -93,12 +153,19 @@ impl Anchor<'_> {
 
 /// `Mem` (`SharedMem?, FreeMem, FreeID`): DS memory information.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Mem<'a> {
     /// `SharedMem` (empty element).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "core::ops::Not::not")
+    )]
     pub shared_mem: bool,
     /// `FreeMem`.
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub free_mem: Cow<'a, str>,
     /// `FreeID`.
+    #[cfg_attr(feature = "serde", serde(borrow))]
     pub free_id: Cow<'a, str>,
 }
 

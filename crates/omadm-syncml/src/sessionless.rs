@@ -268,7 +268,7 @@ impl fmt::Display for ReportError {
             }
             ReportError::Format => "the format is not one of the eleven known formats",
             ReportError::Mark => "the mark is not one of the seven importance levels",
-            ReportError::DataTooLong => "the data is longer than 1 MiB",
+            ReportError::DataTooLong => "the data is longer than 1048576 bytes",
             ReportError::DataChar => "the data holds a character xml does not allow",
         })
     }
@@ -486,7 +486,7 @@ impl Rule {
             Rule::SourceUri => {
                 "the source uri must be non-empty, without surrounding whitespace or control characters, at most 1024 bytes"
             }
-            Rule::DataValue => "the data must be xml characters, at most 1 MiB",
+            Rule::DataValue => "the data must be xml characters, at most 1048576 bytes",
             Rule::SessionId => "the session id must be 0",
             Rule::VerDtd => "the message must be syncml 1.2 (verdtd 1.2)",
             Rule::VerProto => "verproto must be DM/1.2 or DM/1.3",

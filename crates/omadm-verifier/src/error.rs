@@ -35,7 +35,9 @@ pub enum IgnoreReason {
     /// `Meta/Format` is not the scheme's (`chr` or none for auth-MAC, `b64` for auth-md5).
     UnsupportedScheme,
     /// The `Cred/Data` content holds markup, an entity or character reference, a comment or a
-    /// CDATA section, so its raw bytes (which the MAC excludes) and its text could differ.
+    /// CDATA section, so its raw bytes (which the MAC excludes) and its text could differ; or,
+    /// for the in-message carrier, it is not exactly the canonical parameter list
+    /// `algorithm=SHA256, username="…", mac=…` (the bytes the MAC excludes may not vary).
     BadCredData,
     /// The MAC parameter list (in `Cred/Data` or the `x-syncml-hmac` header) does not parse:
     /// bad syntax, an unknown algorithm token, a MAC of the wrong length, a missing username.
@@ -133,9 +135,9 @@ impl fmt::Display for IgnoreReason {
             Self::UnsupportedScheme => {
                 f.write_str("the cred uses no scheme usable for sessionless reports")
             }
-            Self::BadCredData => {
-                f.write_str("the cred data holds markup, a reference, a comment or cdata")
-            }
+            Self::BadCredData => f.write_str(
+                "the cred data holds markup, a reference, a comment or cdata, or is not canonical",
+            ),
             Self::BadMacParams(e) => write!(f, "bad mac parameter list: {e}"),
             Self::BothCarriers => {
                 f.write_str("both an auth-mac cred and an x-syncml-hmac header are present")

@@ -7,7 +7,8 @@ use std::time::{Duration, SystemTime};
 use omadm_dmsec::Nonce;
 use omadm_syncml::MsgId;
 
-use crate::error::ReplayStateError;
+use crate::error::{IgnoreReason, Ignored, ReplayStateError};
+use crate::verify::ReplayClaim;
 
 /// How many `MsgID`s below the highest one seen a window remembers.
 pub const WINDOW_WIDTH: u32 = 64;
@@ -24,7 +25,8 @@ pub const WINDOW_WIDTH: u32 = 64;
 /// nonce out again).
 ///
 /// The state is updated only for authenticated messages
-/// ([`Authenticated::record`](crate::Authenticated::record)). It is persisted with
+/// ([`Authenticated::record`](crate::Authenticated::record), or [`ReplayState::record`] with the
+/// [`ReplayClaim`] of an [`Authenticated`](crate::Authenticated)). It is persisted with
 /// [`to_bytes`](Self::to_bytes) / [`from_bytes`](Self::from_bytes): at most
 /// `2 + 4 × (1 + 64 + 4 + 8 + 8)` = 342 bytes, 27 bytes for one 16-byte nonce.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -58,10 +60,24 @@ impl ReplayState {
             .is_none_or(|w| w.check(msg_id.get()).is_ok())
     }
 
-    /// Records `msg_id` under `nonce` if it is fresh; returns whether it was. `now` is kept as the
-    /// window's last-use time (for operators, see [`last_accepted`](Self::last_accepted)); it plays
-    /// no part in the decision, so a clock that jumps cannot reopen a window.
-    pub(crate) fn accept(&mut self, nonce: &Nonce, msg_id: MsgId, now: SystemTime) -> bool {
+    /// The anti-replay check of an authenticated message: records its `MsgID` under its nonce if
+    /// it is fresh, else leaves the state unchanged. `now` is kept as the window's last-use time
+    /// (for operators, see [`last_accepted`](Self::last_accepted)); it plays no part in the
+    /// decision, so a clock that jumps cannot reopen a window.
+    ///
+    /// # Errors
+    /// [`IgnoreReason::Replayed`] if the `MsgID` was already recorded under the nonce, or is 64 or
+    /// more below the highest one recorded.
+    pub fn record(&mut self, claim: &ReplayClaim, now: SystemTime) -> Result<(), Ignored> {
+        if self.accept(claim.nonce(), claim.msg_id(), now) {
+            Ok(())
+        } else {
+            Err(Ignored::new(IgnoreReason::Replayed))
+        }
+    }
+
+    /// Records `msg_id` under `nonce` if it is fresh; returns whether it was.
+    fn accept(&mut self, nonce: &Nonce, msg_id: MsgId, now: SystemTime) -> bool {
         let msg_id = msg_id.get();
         let now = unix_seconds(now);
         match self.windows.iter().position(|w| w.nonce == *nonce) {

@@ -1,6 +1,7 @@
 //! The verification pipeline: `start` (size, header scan, claimed identity), `authenticate`
 //! (pinning, MAC over raw bytes, full decode, server rules) and `record` (anti-replay).
 
+use core::fmt;
 use core::ops::{ControlFlow, Range};
 use std::borrow::Cow;
 use std::time::SystemTime;
@@ -163,8 +164,8 @@ impl Finding {
     }
 }
 
-impl core::fmt::Display for Finding {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.reason.conformance_id() {
             Some(id) => write!(f, "{} [{id}]: {}", self.reason.as_str(), self.reason),
             None => write!(f, "{}: {}", self.reason.as_str(), self.reason),
@@ -332,24 +333,53 @@ pub struct Authenticated<'a> {
 }
 
 impl<'a> Authenticated<'a> {
+    /// The authenticated username (`SyncHdr/Source/LocName`).
+    #[must_use]
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// The device id (`SyncHdr/Source/LocURI`).
+    #[must_use]
+    pub fn device(&self) -> &str {
+        &self.device
+    }
+
     /// The authenticated `MsgID`.
     #[must_use]
     pub const fn msg_id(&self) -> MsgId {
         self.msg_id
     }
 
-    /// The nonce the message was signed with.
+    /// How the message was authenticated.
     #[must_use]
-    pub const fn nonce(&self) -> &Nonce {
-        &self.nonce
+    pub const fn carrier(&self) -> Carrier {
+        self.carrier
+    }
+
+    /// The reports, in message order. They are not accepted yet: keep them only if the replay
+    /// check passes.
+    #[must_use]
+    pub fn reports(&self) -> &[ReceivedReport<'a>] {
+        &self.reports
+    }
+
+    /// What the anti-replay check needs, for a caller that runs it apart from this value (e.g.
+    /// in a database writer, with [`ReplayState::record`]).
+    #[must_use]
+    pub const fn replay_claim(&self) -> ReplayClaim {
+        ReplayClaim {
+            nonce: self.nonce,
+            msg_id: self.msg_id,
+        }
     }
 
     /// The anti-replay check: accepts the message if its `MsgID` is fresh under the nonce, and
     /// records it in `replay`; otherwise [`IgnoreReason::Replayed`] and `replay` is unchanged.
     /// `now` is stored as the window's last-use time; it plays no part in the decision.
     pub fn record(self, replay: &mut ReplayState, now: SystemTime) -> Verdict<'a> {
-        if !replay.accept(&self.nonce, self.msg_id, now) {
-            return Verdict::Ignored(Ignored::new(IgnoreReason::Replayed));
+        if let Err(ignored) = replay.record(&self.replay_claim(), now) {
+            return Verdict::Ignored(ignored);
         }
         Verdict::Accepted(Accepted {
             username: self.username,
@@ -358,6 +388,28 @@ impl<'a> Authenticated<'a> {
             carrier: self.carrier,
             reports: self.reports,
         })
+    }
+}
+
+/// The (nonce, `MsgID`) pair of an authenticated message: all the anti-replay check needs. Only
+/// [`Authenticated::replay_claim`] makes one, so only authenticated messages move a window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ReplayClaim {
+    nonce: Nonce,
+    msg_id: MsgId,
+}
+
+impl ReplayClaim {
+    /// The nonce the message was signed with.
+    #[must_use]
+    pub const fn nonce(&self) -> &Nonce {
+        &self.nonce
+    }
+
+    /// The message's `MsgID`.
+    #[must_use]
+    pub const fn msg_id(&self) -> MsgId {
+        self.msg_id
     }
 }
 
@@ -531,9 +583,11 @@ fn inspect_header(
         }
     };
 
-    let params_text = match carrier {
-        Some(Carrier::InMessage) => Some(&*cred.data),
-        Some(Carrier::Header) => header,
+    // The parameter list is read even beside a conflicting header, so that `lint` reports
+    // everything wrong with it.
+    let params_text = match (carrier, auth_type) {
+        (Some(Carrier::Header), _) => header,
+        (_, Some(AuthType::Mac)) => Some(&*cred.data),
         _ => None,
     };
     let params = match params_text.map(MacParams::parse) {
@@ -544,6 +598,14 @@ fn inspect_header(
         }
         None => None,
     };
+    // The MAC does not cover the in-message parameter list, so it must be the one canonical
+    // spelling: then no byte of an accepted message can change without the message being
+    // ignored (no case, spacing or order variants ride along unauthenticated).
+    if let (Some(p), Some(AuthType::Mac)) = (&params, auth_type) {
+        if !is_canonical(p, &cred.data) {
+            emit(IgnoreReason::BadCredData)?;
+        }
+    }
 
     let loc_name = hdr.source.loc_name.as_deref();
     match (&params, carrier) {
@@ -565,6 +627,20 @@ fn inspect_header(
         }),
         _ => None,
     })
+}
+
+/// Whether `text` is exactly the canonical form of `params` (compared as it is formatted, without
+/// building the string).
+fn is_canonical(params: &MacParams, text: &str) -> bool {
+    struct Compare<'t>(&'t str);
+    impl fmt::Write for Compare<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.0 = self.0.strip_prefix(s).ok_or(fmt::Error)?;
+            Ok(())
+        }
+    }
+    let mut rest = Compare(text);
+    fmt::write(&mut rest, format_args!("{params}")).is_ok() && rest.0.is_empty()
 }
 
 /// Moves the reports out of a body that [`sessionless::reports`] accepted: every command is a

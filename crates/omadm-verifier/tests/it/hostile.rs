@@ -423,6 +423,32 @@ fn cred_problems() {
     ] {
         check(body.replace(from, to).as_bytes(), "bad-cred-data");
     }
+    // The in-message list is excluded from the MAC, so only its canonical spelling is accepted.
+    for (from, to) in [
+        ("algorithm=SHA256", "algorithm=sha256"),
+        ("algorithm=SHA256", "Algorithm=SHA256"),
+        ("algorithm=SHA256", "algorithm=SHA-256"),
+        (r#"username="alice""#, "username=alice"),
+        (", mac=", ",mac="),
+        (r#"algorithm=SHA256, "#, " algorithm=SHA256, "),
+        (
+            "ylB0RTUpXaqXa7EHQz6/T8ErJqi1elHh6bXzumJuczA=",
+            "ylB0RTUpXaqXa7EHQz6/T8ErJqi1elHh6bXzumJuczA= ",
+        ),
+    ] {
+        check(body.replace(from, to).as_bytes(), "bad-cred-data");
+    }
+    // The header carrier follows the DM 1.2 grammar: any order, spacing and case.
+    let hdr_body = vector("header-carrier.xml");
+    let verdict = verify(
+        &Verifier::new(16 * 1024),
+        &hdr_body,
+        &TransportMeta::new().with_hmac_header(
+            r#"MAC=8QMpmw7imKu/4FkmZd2aWMlL/f6VnuhbewR9j6k0dSw= ,Username=alice,algorithm=sha-256"#,
+        ),
+        &device(Policy::default()),
+    );
+    assert!(verdict.is_accepted(), "{verdict:?}");
     for (from, to) in [
         ("syncml:auth-MAC", "syncml:auth-basic"),
         ("syncml:auth-MAC", "syncml:auth-X509"),

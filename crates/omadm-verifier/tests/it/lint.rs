@@ -1,1 +1,107 @@
-//! lint tests.
+//! The lint: every finding at once, with the spec's conformance ids.
+
+use omadm_syncml::sessionless::Rule;
+use omadm_verifier::{IgnoreReason, TransportMeta, Verifier};
+
+use crate::{report_alert, template, vector};
+
+fn names(body: &[u8], transport: &TransportMeta<'_>) -> Vec<String> {
+    Verifier::new(16 * 1024)
+        .lint(body, transport)
+        .iter()
+        .map(|f| match &f.reason {
+            IgnoreReason::NotSessionless(v) => format!("not-sessionless:{}", v.rule.as_str()),
+            other => other.as_str().to_owned(),
+        })
+        .collect()
+}
+
+#[test]
+fn the_vectors_are_clean() {
+    assert!(names(&vector("in-message.xml"), &TransportMeta::new()).is_empty());
+    let header =
+        r#"algorithm=SHA256, username="alice", mac=8QMpmw7imKu/4FkmZd2aWMlL/f6VnuhbewR9j6k0dSw="#;
+    assert!(
+        names(
+            &vector("header-carrier.xml"),
+            &TransportMeta::new().with_hmac_header(header)
+        )
+        .is_empty()
+    );
+    // The MAC is not checked: a forged MAC lints clean.
+    let forged = String::from_utf8(vector("in-message.xml"))
+        .unwrap()
+        .replace("mac=ylB0", "mac=ylB1");
+    assert!(names(forged.as_bytes(), &TransportMeta::new()).is_empty());
+}
+
+#[test]
+fn every_finding_is_reported() {
+    let body = template(
+        1,
+        &format!(
+            "{}<Alert><CmdID>1</CmdID><Data>1226</Data><Item><Data>x</Data></Item><Item/></Alert>",
+            report_alert(1, "1")
+        ),
+    )
+    .replace("<SessionID>0<", "<SessionID>9<")
+    .replace("@CRED@", "algorithm=FOO, username=\"bob\", mac=AAAA");
+    let found = names(body.as_bytes(), &TransportMeta::new().with_hmac_header("x"));
+    assert_eq!(
+        found,
+        [
+            "both-carriers",
+            "bad-mac-params",
+            "not-sessionless:session-id",
+            "not-sessionless:alert-code",
+            "not-sessionless:item-count",
+            "not-sessionless:item-meta",
+            "not-sessionless:data-cdata",
+            "not-sessionless:item-meta",
+            "not-sessionless:data-cdata",
+            "not-sessionless:cmd-id-unique",
+        ]
+    );
+}
+
+#[test]
+fn identity_is_checked_without_the_secret() {
+    let mac = format!("{}=", "A".repeat(43));
+    let body = template(1, &report_alert(1, "1")).replace(
+        "@CRED@",
+        &format!("algorithm=SHA256, username=\"bob\", mac={mac}"),
+    );
+    assert_eq!(
+        names(body.as_bytes(), &TransportMeta::new()),
+        ["identity-mismatch"]
+    );
+}
+
+#[test]
+fn conformance_ids_are_named() {
+    let body = template(1, &report_alert(1, "1").replace(">1230<", ">1226<"));
+    let cred_start = body.find("<Cred>").unwrap();
+    let cred_end = body.find("</Cred>").unwrap() + "</Cred>".len();
+    let body = format!("{}{}", &body[..cred_start], &body[cred_end..]);
+    let found = Verifier::new(16 * 1024).lint(body.as_bytes(), &TransportMeta::new());
+    let ids: Vec<_> = found.iter().map(|f| f.reason.conformance_id()).collect();
+    assert_eq!(ids, [Some("DM-SR-C-006-M"), Some("DM-SR-C-002-M")]);
+    assert!(
+        found[1].to_string().contains("DM-SR-C-002-M"),
+        "{}",
+        found[1]
+    );
+    assert!(matches!(
+        &found[1].reason,
+        IgnoreReason::NotSessionless(v) if v.rule == Rule::AlertCode
+    ));
+}
+
+#[test]
+fn oversize_and_malformed() {
+    let mut big = vector("in-message.xml");
+    big.extend(std::iter::repeat_n(b' ', 20 * 1024));
+    // Oversize is reported, and the message is still examined.
+    assert_eq!(names(&big, &TransportMeta::new()), ["too-large"]);
+    assert_eq!(names(b"<SyncML", &TransportMeta::new()), ["malformed"]);
+}

@@ -233,3 +233,30 @@ fn header_vector_with_wrong_md5_cred_is_ignored() {
         "bad-credential"
     );
 }
+
+#[test]
+fn every_single_bit_flip_of_the_vectors_is_ignored() {
+    let v = verifier();
+    let secret = device(Policy::default());
+    for (name, header) in [
+        ("in-message.xml", None),
+        ("header-carrier.xml", Some(HEADER)),
+    ] {
+        let body = vector(name);
+        let mut transport = TransportMeta::new();
+        if let Some(h) = header {
+            transport = transport.with_hmac_header(h);
+        }
+        assert!(verify(&v, &body, &transport, &secret).is_accepted());
+        let mut flipped = body.clone();
+        for bit in 0..body.len() * 8 {
+            flipped[bit / 8] ^= 1 << (bit % 8);
+            let verdict = verify(&v, &flipped, &transport, &secret);
+            assert!(
+                !verdict.is_accepted(),
+                "{name}: bit {bit} flipped was accepted"
+            );
+            flipped[bit / 8] ^= 1 << (bit % 8);
+        }
+    }
+}

@@ -109,22 +109,12 @@ impl<'a> SessionlessReport<'a> {
             first = Some((rule, spot));
             ControlFlow::Break(())
         });
-        match (flow, first) {
-            (ControlFlow::Continue(Some(report)), None) => Ok(report),
-            (_, Some((rule, spot))) => Err(Violation {
-                rule,
-                location: Location::build(None, Some(alert.cmd_id), |p| {
-                    p.push_str("Alert");
-                    spot.write(p);
-                }),
-            }),
-            // invariant: `inspect_alert` yields no report only after reporting a violation; should
-            // that ever change, answer with the alert-level rule rather than panic.
-            (_, None) => Err(Violation {
-                rule: Rule::AlertCode,
-                location: Location::build(None, Some(alert.cmd_id), |p| p.push_str("Alert")),
-            }),
+        if let ControlFlow::Continue(Some(report)) = flow {
+            return Ok(report);
         }
+        // `inspect_alert` yields no report only after naming a rule; the fallback is never used.
+        let (rule, spot) = first.unwrap_or((Rule::ItemCount, Spot::Alert));
+        Err(alert_violation(alert.cmd_id, rule, spot))
     }
 
     /// `Item/Source/LocURI`: the URI of the management object the report concerns, if any.
@@ -199,6 +189,42 @@ impl<'a> SessionlessReport<'a> {
             mark: self.mark,
             data: owned(self.data),
         }
+    }
+}
+
+/// Reads the report of a Sessionless Report Alert by moving its texts out: the report keeps the
+/// alert's lifetime (for a decoded message, the input's) and nothing is copied. The rules and
+/// the error are those of [`SessionlessReport::from_alert`].
+impl<'a> TryFrom<Alert<'a>> for SessionlessReport<'a> {
+    type Error = Violation;
+
+    fn try_from(alert: Alert<'a>) -> Result<Self, Violation> {
+        let (format, mark) = {
+            let checked = SessionlessReport::from_alert(&alert)?;
+            (checked.format, checked.mark)
+        };
+        let cmd_id = alert.cmd_id;
+        // `from_alert` succeeded: one item with Meta, Type and Data. The fallback is never used.
+        let missing = || alert_violation(cmd_id, Rule::ItemCount, Spot::Alert);
+        let item = alert.items.into_iter().next().ok_or_else(missing)?;
+        let meta = item.meta.ok_or_else(missing)?;
+        Ok(SessionlessReport {
+            source_uri: item.source.map(|s| s.loc_uri),
+            alert_type: meta.ty.ok_or_else(missing)?,
+            format,
+            mark,
+            data: item.data.ok_or_else(missing)?.value,
+        })
+    }
+}
+
+fn alert_violation(cmd_id: CmdId, rule: Rule, spot: Spot) -> Violation {
+    Violation {
+        rule,
+        location: Location::build(None, Some(cmd_id), |p| {
+            p.push_str("Alert");
+            spot.write(p);
+        }),
     }
 }
 

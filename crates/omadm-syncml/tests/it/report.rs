@@ -282,6 +282,32 @@ fn from_alert_names_the_first_broken_rule() {
 }
 
 #[test]
+fn try_from_alert_moves_without_copying() {
+    let text = String::from("payload");
+    let ptr = text.as_ptr();
+    let r = SessionlessReport::new(None, "a.b", Format::Chr, None, Cow::Owned(text)).unwrap();
+    let alert = r.to_alert(CmdId::MIN).into_owned();
+    let ptr = match &alert.items[0].data {
+        Some(d) => {
+            assert_ne!(d.value.as_ptr(), ptr);
+            d.value.as_ptr()
+        }
+        None => unreachable!(),
+    };
+    let moved = SessionlessReport::try_from(alert).unwrap();
+    assert_eq!(moved.data().as_ptr(), ptr, "the data was copied");
+    assert_eq!(moved, r);
+
+    let mut bad = r.to_alert(CmdId::new(3).unwrap()).into_owned();
+    bad.no_resp = true;
+    let v = SessionlessReport::try_from(bad).unwrap_err();
+    assert_eq!(
+        (v.rule, v.location.path.as_str()),
+        (Rule::AlertNoResp, "Alert/NoResp")
+    );
+}
+
+#[test]
 fn into_owned_detaches() {
     let data = String::from("abc");
     let owned: SessionlessReport<'static> = {
@@ -303,6 +329,7 @@ proptest! {
     fn from_alert_of_to_item_is_the_identity(r in arb_report(), id in 1u32..) {
         let alert = r.to_alert(CmdId::new(id).unwrap());
         prop_assert_eq!(SessionlessReport::from_alert(&alert), Ok(r.clone()));
+        prop_assert_eq!(SessionlessReport::try_from(alert.clone()), Ok(r.clone()));
         let item = r.to_item();
         prop_assert_eq!(item.data.as_ref().map(|d| d.carriage), Some(Carriage::Cdata));
     }

@@ -684,27 +684,29 @@ fn walk<'m>(
     if commands.is_empty() {
         sink(violation(Rule::BodyEmpty, "SyncBody"))?;
     }
+    let mut ordinals = Ordinals::default();
     for (index, command) in commands.iter().enumerate() {
         let cmd_id = command.cmd_id();
+        let k = ordinals.next(command);
         match command {
             Command::Alert(alert) => {
-                let flow = inspect_alert(alert, &mut |rule, spot| {
+                let report = inspect_alert(alert, &mut |rule, spot| {
                     sink(Violation {
                         rule,
                         location: Location::build(Some(index), Some(cmd_id), |p| {
-                            push_command_path(p, "SyncBody", commands, index);
+                            push_step(p, "SyncBody", "Alert", k);
                             spot.write(p);
                         }),
                     })
                 })?;
-                if let Some(report) = flow {
+                if let Some(report) = report {
                     on_report(report);
                 }
             }
             _ => sink(Violation {
                 rule: Rule::BodyOnlyReports,
                 location: Location::build(Some(index), Some(cmd_id), |p| {
-                    push_command_path(p, "SyncBody", commands, index);
+                    push_step(p, "SyncBody", command.name(), k);
                 }),
             })?,
         }
@@ -719,16 +721,35 @@ fn violation(rule: Rule, path: &str) -> Violation {
     }
 }
 
-/// Writes `parent/Name[k]` for `commands[index]`, `k` counting the siblings of the same name.
-fn push_command_path(p: &mut String, parent: &str, commands: &[Command<'_>], index: usize) {
-    let name = commands.get(index).map_or("", Command::name);
-    let k = commands
-        .iter()
-        .take(index + 1)
-        .filter(|c| c.name() == name)
-        .count();
+/// Writes `parent/Name[k]`.
+fn push_step(p: &mut String, parent: &str, name: &str, k: u32) {
     // Writing to a String cannot fail.
     let _ = write!(p, "{parent}/{name}[{k}]");
+}
+
+/// Counts the siblings of each command name seen so far: the `k` of `Name[k]` in a path, in
+/// constant time per command.
+#[derive(Default)]
+struct Ordinals([u32; 11]);
+
+impl Ordinals {
+    fn next(&mut self, command: &Command<'_>) -> u32 {
+        let slot = match command {
+            Command::Add(_) => 0,
+            Command::Alert(_) => 1,
+            Command::Atomic(_) => 2,
+            Command::Copy(_) => 3,
+            Command::Delete(_) => 4,
+            Command::Exec(_) => 5,
+            Command::Get(_) => 6,
+            Command::Replace(_) => 7,
+            Command::Results(_) => 8,
+            Command::Sequence(_) => 9,
+            Command::Status(_) => 10,
+        };
+        self.0[slot] += 1;
+        self.0[slot]
+    }
 }
 
 /// Where, inside an `Alert`, an alert-level rule is broken.
@@ -921,38 +942,41 @@ fn check_cmd_ids(commands: &[Command<'_>], sink: &mut Sink<'_>) -> ControlFlow<(
 }
 
 /// A command's place in the tree, to build its path only when it is needed.
-struct Frame<'f, 'c, 'a> {
-    up: Option<&'f Frame<'f, 'c, 'a>>,
-    siblings: &'c [Command<'a>],
+struct Frame<'f> {
+    up: Option<&'f Frame<'f>>,
+    name: &'static str,
+    k: u32,
     index: usize,
 }
 
-impl Frame<'_, '_, '_> {
+impl Frame<'_> {
     fn top_index(&self) -> usize {
         self.up.map_or(self.index, Frame::top_index)
     }
 
     fn write(&self, p: &mut String) {
         match self.up {
-            None => push_command_path(p, "SyncBody", self.siblings, self.index),
+            None => push_step(p, "SyncBody", self.name, self.k),
             Some(up) => {
                 up.write(p);
-                push_command_path(p, "", self.siblings, self.index);
+                push_step(p, "", self.name, self.k);
             }
         }
     }
 }
 
-fn duplicates<'c, 'a>(
-    commands: &'c [Command<'a>],
-    up: Option<&Frame<'_, 'c, 'a>>,
+fn duplicates(
+    commands: &[Command<'_>],
+    up: Option<&Frame<'_>>,
     seen: &mut HashSet<u32>,
     sink: &mut Sink<'_>,
 ) -> ControlFlow<()> {
+    let mut ordinals = Ordinals::default();
     for (index, command) in commands.iter().enumerate() {
         let frame = Frame {
             up,
-            siblings: commands,
+            name: command.name(),
+            k: ordinals.next(command),
             index,
         };
         let cmd_id = command.cmd_id();

@@ -432,3 +432,26 @@ proptest! {
         prop_assert_eq!(found[0].location.command, Some(i));
     }
 }
+
+#[test]
+fn many_violations_get_their_own_paths() {
+    // Paths are built per violation in constant time: 5000 foreign commands sharing one CmdID.
+    let mut m = conforming();
+    let add = Command::Add(ItemCommand {
+        cmd_id: cmd_id(1),
+        no_resp: false,
+        cred: None,
+        meta: None,
+        items: vec![],
+    });
+    m.body.commands = vec![add; 5000];
+    let found = check(&m);
+    assert_eq!(found.len(), 5000 + 4999);
+    assert_eq!(found[4999].location.path, "SyncBody/Add[5000]");
+    assert_eq!(found[4999].location.command, Some(4999));
+    assert_eq!(
+        found.last().unwrap().location.path,
+        "SyncBody/Add[5000]/CmdID"
+    );
+    assert_eq!(found.last().unwrap().rule, Rule::CmdIdUnique);
+}

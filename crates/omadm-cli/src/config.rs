@@ -24,15 +24,6 @@ pub(crate) enum Carrier {
     Header,
 }
 
-impl Carrier {
-    pub(crate) const fn as_str(self) -> &'static str {
-        match self {
-            Self::Cred => "cred",
-            Self::Header => "header",
-        }
-    }
-}
-
 /// One `[[device]]` entry, validated.
 #[derive(Debug)]
 pub(crate) struct Device {
@@ -183,16 +174,6 @@ impl Device {
                 self.line,
                 self.username
             ))
-        })
-    }
-
-    /// The key digest a server verifies with: the stored digest, or one computed from the
-    /// password.
-    pub(crate) fn server_digest(&self) -> Option<SecretDigest> {
-        self.secret_digest.clone().or_else(|| {
-            self.secret
-                .as_ref()
-                .map(|s| SecretDigest::compute(self.algorithm, &self.username, s))
         })
     }
 }
@@ -399,7 +380,7 @@ max_msg_size  = 4096
         assert!(dev2.secret.is_none());
         assert_eq!(dev2.carrier, Carrier::Header);
         assert_eq!(dev2.max_msg_size, Some(4096));
-        assert!(dev2.server_digest().is_some());
+        assert!(dev2.secret_digest.is_some());
         assert!(devices.require("nobody").is_err());
     }
 

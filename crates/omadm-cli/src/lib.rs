@@ -1,10 +1,9 @@
 #![doc = include_str!("../README.md")]
 // The tool's output is its job: it prints to stdout and stderr on purpose.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
-// Until the subcommands are wired to the emitter and verifier crates.
-#![allow(dead_code, unused_imports)]
 
 mod cli;
+mod client;
 mod cmd;
 mod config;
 mod error;
@@ -12,6 +11,7 @@ mod reports;
 mod server;
 mod state;
 mod store;
+mod verification;
 
 use std::process::ExitCode;
 
@@ -37,6 +37,15 @@ pub fn main() -> ExitCode {
             ExitCode::from(e.code())
         }
     }
+}
+
+/// Writes to stdout. A closed pipe (`omadm … | head`) is not an error worth a panic: the rest of
+/// the output is dropped.
+pub(crate) fn out(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
 }
 
 /// One warning line on stderr.

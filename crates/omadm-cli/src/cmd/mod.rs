@@ -1,5 +1,13 @@
 //! One module per subcommand; `run` dispatches.
 
+mod demo;
+mod emit;
+mod inspect;
+mod lint;
+mod send;
+mod serve;
+mod verify;
+
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
@@ -8,14 +16,12 @@ use crate::error::CliError;
 /// Runs one parsed command line.
 pub(crate) fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
-        Command::Emit(_)
-        | Command::Send(_)
-        | Command::Verify(_)
-        | Command::Lint(_)
-        | Command::Inspect(_)
-        | Command::Serve(_)
-        | Command::Demo(_) => Err(CliError::failure(
-            "not available yet: waiting for the emitter and verifier crates",
-        )),
+        Command::Emit(args) => emit::run(&args),
+        Command::Lint(args) => lint::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
+        Command::Verify(args) => verify::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Send(args) => send::run(&args),
+        Command::Demo(args) => demo::run(&args),
     }
 }

@@ -8,19 +8,20 @@ use crate::store::AcceptedMessage;
 pub(crate) type Reason = &'static str;
 
 /// Ignored at the HTTP edge: the body is larger than MaxMsgSize (not read beyond it).
-pub(crate) const OVERSIZE: Reason = "oversize";
+pub(crate) const OVERSIZE: Reason = "too-large";
 /// Ignored at the HTTP edge: not the SyncML DM XML media type.
-pub(crate) const MEDIA_TYPE: Reason = "media_type";
+pub(crate) const MEDIA_TYPE: Reason = "media-type";
 /// Ignored at the HTTP edge: the body did not arrive within the body read timeout.
-pub(crate) const BODY_TIMEOUT: Reason = "body_timeout";
+pub(crate) const BODY_TIMEOUT: Reason = "body-timeout";
 /// Ignored at the HTTP edge: the connection failed while the body was read.
-pub(crate) const BODY_ERROR: Reason = "body_error";
+pub(crate) const BODY_ERROR: Reason = "body-error";
 
 /// What the transport tells the verifier besides the body.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Transport<'a> {
-    /// The `x-syncml-hmac` header, if the request had one.
-    pub(crate) hmac_header: Option<&'a [u8]>,
+    /// The `x-syncml-hmac` header, if the request had one (several are joined with `", "`,
+    /// which the verifier then refuses as a repeated parameter).
+    pub(crate) hmac_header: Option<&'a str>,
 }
 
 /// A message that passed the CPU-bound checks (size, identity, MAC, decoding, profile): it waits

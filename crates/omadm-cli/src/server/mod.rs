@@ -31,7 +31,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use self::gate::{BODY_ERROR, BODY_TIMEOUT, MEDIA_TYPE, OVERSIZE};
 pub(crate) use self::gate::{Checked, Gate, Reason, Transport};
-pub(crate) use self::metrics::{Metrics, Snapshot};
+pub(crate) use self::metrics::Metrics;
 pub(crate) use self::writer::{Outcome, Tick};
 use self::writer::{Work, WriterHandle};
 use crate::store::ReportStore;
@@ -40,8 +40,6 @@ use crate::store::ReportStore;
 pub(crate) const DM_MEDIA_TYPE: &str = "application/vnd.syncml.dm+xml";
 /// The HTTP header of the header MAC carrier.
 pub(crate) const HMAC_HEADER: &str = "x-syncml-hmac";
-/// Ignored at the edge: more than one `x-syncml-hmac` header.
-const HMAC_HEADER_REPEATED: Reason = "hmac_header_repeated";
 
 /// How the server listens and paces itself.
 #[derive(Clone, Debug)]
@@ -271,11 +269,7 @@ impl<G: Gate> App<G> {
         if content_length(&parts.headers).is_some_and(|len| len > self.max_msg_size as u64) {
             return Work::Ignored(OVERSIZE);
         }
-        let mut hmac = parts.headers.get_all(HMAC_HEADER).iter();
-        let hmac_header = hmac.next().map(|v| v.as_bytes());
-        if hmac.next().is_some() {
-            return Work::Ignored(HMAC_HEADER_REPEATED);
-        }
+        let hmac_header = hmac_header(&parts.headers);
         let body =
             match tokio::time::timeout(self.body_timeout, read_limited(body, self.max_msg_size))
                 .await
@@ -284,7 +278,9 @@ impl<G: Gate> App<G> {
                 Ok(Err(reason)) => return Work::Ignored(reason),
                 Ok(Ok(body)) => body,
             };
-        let transport = Transport { hmac_header };
+        let transport = Transport {
+            hmac_header: hmac_header.as_deref(),
+        };
         match self.gate.check(&body, &transport, received_ms) {
             Ok(checked) => Work::Checked(Box::new(checked)),
             Err(reason) => Work::Ignored(reason),
@@ -299,6 +295,23 @@ fn is_dm_media_type(headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(DM_MEDIA_TYPE))
+}
+
+/// The `x-syncml-hmac` values, joined with `", "` if repeated (a value that is not UTF-8 is
+/// read lossily: U+FFFD matches no token, MAC or username).
+fn hmac_header(headers: &HeaderMap) -> Option<String> {
+    let mut joined: Option<String> = None;
+    for value in headers.get_all(HMAC_HEADER) {
+        let text = String::from_utf8_lossy(value.as_bytes());
+        match &mut joined {
+            Some(all) => {
+                all.push_str(", ");
+                all.push_str(&text);
+            }
+            None => joined = Some(text.into_owned()),
+        }
+    }
+    joined
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {

@@ -1,0 +1,166 @@
+//! `omadm emit`: reports in, signed message files out; and the emitter set-up `send` and `demo`
+//! share.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use omadm_emitter::{Account, Emission, EmitError, Emitter, Integrity, MsgId, Report, Username};
+use omadm_syncml::{Format, Mark};
+
+use crate::cli::EmitArgs;
+use crate::config::{Carrier, Device, Devices};
+use crate::error::CliError;
+use crate::out;
+use crate::reports::{self, ReportSpec};
+use crate::state::ClientState;
+
+/// MaxMsgSize when neither the flag nor the device says.
+pub(crate) const DEFAULT_MAX_MSG_SIZE: usize = 16 * 1024;
+
+pub(crate) fn run(args: &EmitArgs) -> Result<ExitCode, CliError> {
+    let devices = Devices::load(&args.common.devices)?;
+    let device = devices.require(&args.device)?;
+    let reports = load_reports(&args.common.reports)?;
+    let mut state = ClientState::load(args.common.state.as_deref())?;
+    let mut emitter = emitter_for(
+        &devices,
+        device,
+        &args.server_uri,
+        args.common.carrier,
+        args.common.max_msg_size,
+        state.next_msg_id(&device.username),
+    )?;
+    let emission = emit(&mut emitter, &reports, &args.common.reports)?;
+
+    std::fs::create_dir_all(&args.out).map_err(|e| CliError::write(&args.out, &e))?;
+    let mut summary = String::new();
+    for (i, message) in emission.messages.iter().enumerate() {
+        let stem = format!("{:04}", i + 1);
+        let xml = args.out.join(format!("{stem}.xml"));
+        std::fs::write(&xml, &message.body).map_err(|e| CliError::write(&xml, &e))?;
+        if !message.headers.is_empty() {
+            let headers_path = args.out.join(format!("{stem}.headers"));
+            let mut text = String::new();
+            for (name, value) in &message.headers {
+                let _ = writeln!(text, "{name}: {value}");
+            }
+            std::fs::write(&headers_path, text).map_err(|e| CliError::write(&headers_path, &e))?;
+        }
+        let _ = writeln!(
+            summary,
+            "{}  MsgID {}, {} report(s), {} bytes",
+            xml.display(),
+            message.msg_id,
+            message.reports,
+            message.body.len()
+        );
+    }
+    state.set_next_msg_id(&device.username, emission.next_msg_id.get());
+    state.save()?;
+    out(&summary);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a reports file and builds validated reports (the profile's rules apply here).
+pub(crate) fn load_reports(path: &Path) -> Result<Vec<Report<'static>>, CliError> {
+    reports::load(path)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, spec)| build_report(spec).map_err(|why| report_error(path, i, &why)))
+        .collect()
+}
+
+fn build_report(spec: ReportSpec) -> Result<Report<'static>, String> {
+    let ReportSpec {
+        source_uri,
+        alert_type,
+        format,
+        mark,
+        data,
+    } = spec;
+    Report::new(
+        source_uri.map(Cow::Owned),
+        alert_type,
+        Format::from_token(format),
+        mark.map(Mark::from_token),
+        data,
+    )
+    .map_err(|e| format!("{e} (rule {})", e.rule()))
+}
+
+fn report_error(path: &Path, index: usize, why: &str) -> CliError {
+    CliError::input(format!(
+        "{}: report {} (of the array, counted from 1): {why}",
+        path.display(),
+        index + 1
+    ))
+}
+
+/// The emitter for one device: carrier and MaxMsgSize as given, else the device's.
+pub(crate) fn emitter_for(
+    devices: &Devices,
+    device: &Device,
+    server_uri: &str,
+    carrier: Option<Carrier>,
+    max_msg_size: Option<usize>,
+    next_msg_id: u32,
+) -> Result<Emitter, CliError> {
+    let secret = device.require_secret(devices.path())?;
+    let username = Username::new(device.username.clone()).map_err(|e| {
+        CliError::input(format!(
+            "{}:{}: username: {e}",
+            devices.path().display(),
+            device.line
+        ))
+    })?;
+    let max_msg_size = max_msg_size
+        .or(device.max_msg_size)
+        .unwrap_or(DEFAULT_MAX_MSG_SIZE);
+    let mut account = Account::new(
+        server_uri,
+        device.device_id.clone(),
+        username,
+        secret.clone(),
+        device.nonce,
+        max_msg_size,
+    );
+    account.integrity = match carrier.unwrap_or(device.carrier) {
+        Carrier::Cred => Integrity::InMessageMac {
+            algorithm: device.algorithm,
+            construction: device.construction,
+        },
+        Carrier::Header => Integrity::HeaderMac {
+            algorithm: device.algorithm,
+            construction: device.construction,
+        },
+    };
+    account.next_msg_id = MsgId::new(next_msg_id).map_err(|_| {
+        CliError::input(format!(
+            "the state's next MsgID {next_msg_id} is not a valid MsgID"
+        ))
+    })?;
+    Emitter::new(account)
+        .map(|e| e.with_self_check(false))
+        .map_err(|e| CliError::input(format!("device \"{}\": {e}", device.username)))
+}
+
+/// Emits every report, turning a report too large for MaxMsgSize into an input error.
+pub(crate) fn emit(
+    emitter: &mut Emitter,
+    reports: &[Report<'_>],
+    reports_path: &Path,
+) -> Result<Emission, CliError> {
+    emitter.emit(reports).map_err(|e| match e {
+        EmitError::ReportTooLarge { index, size, max } => report_error(
+            reports_path,
+            index,
+            &format!(
+                "too large for MaxMsgSize: the message would be {size} bytes, the limit is {max} \
+                 (rule message-size; reports are never split)"
+            ),
+        ),
+        other => CliError::input(other.to_string()),
+    })
+}

@@ -1,0 +1,260 @@
+//! `omadm send`: emit and POST, with bounded retries; with `--repeat` and `--concurrency`, a load
+//! generator with a progress bar and a throughput and latency summary.
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hyper::body::Bytes;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::emit::{emit, emitter_for, load_reports};
+use super::serve::{runtime, seconds};
+use crate::cli::SendArgs;
+use crate::client::{Client, Delivery, Target};
+use crate::config::Devices;
+use crate::error::{CliError, EXIT_FAILURE};
+use crate::out;
+use crate::state::ClientState;
+
+/// One message to POST.
+pub(crate) struct Job {
+    /// Which device sent it (username).
+    pub(crate) username: String,
+    /// Its MsgID.
+    pub(crate) msg_id: u32,
+    /// Reports it holds.
+    pub(crate) reports: usize,
+    /// The exact signed bytes.
+    pub(crate) body: Bytes,
+    /// Transport headers (`x-syncml-hmac` for the header carrier).
+    pub(crate) headers: Vec<(&'static str, String)>,
+}
+
+pub(crate) fn run(args: &SendArgs) -> Result<ExitCode, CliError> {
+    let target = Target::parse(&args.url)?;
+    let timeout = seconds("--timeout", args.timeout)?;
+    if args.repeat == 0 {
+        return Err(CliError::input("--repeat: expected at least 1"));
+    }
+    let devices = Devices::load(&args.common.devices)?;
+    let usernames: Vec<String> = if args.all_devices {
+        devices.iter().map(|d| d.username.clone()).collect()
+    } else {
+        args.device.clone()
+    };
+    let reports = load_reports(&args.common.reports)?;
+    let server_uri = args.server_uri.as_deref().unwrap_or(&args.url);
+    let mut state = ClientState::load(args.common.state.as_deref())?;
+
+    // Emit everything first, and persist the MsgIDs before sending, so that a crash never
+    // reuses one (the server would ignore the second use as a replay).
+    let mut per_device = Vec::with_capacity(usernames.len());
+    for username in &usernames {
+        let device = devices.require(username)?;
+        let mut emitter = emitter_for(
+            &devices,
+            device,
+            server_uri,
+            args.common.carrier,
+            args.common.max_msg_size,
+            state.next_msg_id(&device.username),
+        )?;
+        let mut jobs = VecDeque::new();
+        for _ in 0..args.repeat {
+            for message in emit(&mut emitter, &reports, &args.common.reports)?.messages {
+                jobs.push_back(Job {
+                    username: device.username.clone(),
+                    msg_id: message.msg_id.get(),
+                    reports: message.reports,
+                    body: Bytes::from(message.body),
+                    headers: message.headers,
+                });
+            }
+        }
+        state.set_next_msg_id(&device.username, emitter.next_msg_id().get());
+        per_device.push(jobs);
+    }
+    state.save()?;
+    // Round-robin over the devices, so that concurrent workers spread over them.
+    let mut jobs = Vec::new();
+    while per_device.iter().any(|q| !q.is_empty()) {
+        for queue in &mut per_device {
+            if let Some(job) = queue.pop_front() {
+                jobs.push(job);
+            }
+        }
+    }
+
+    let load = args.repeat > 1 || args.concurrency > 1;
+    let progress = if load && !args.quiet {
+        let bar =
+            ProgressBar::with_draw_target(Some(jobs.len() as u64), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} messages ({per_sec})",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let total = jobs.len();
+    let started = Instant::now();
+    let results = runtime()?.block_on(post_all(
+        jobs,
+        target,
+        timeout,
+        args.retries,
+        args.concurrency.max(1),
+        progress.clone(),
+    ));
+    let elapsed = started.elapsed();
+    progress.finish_and_clear();
+
+    let failed: Vec<&(JobInfo, Delivery)> =
+        results.iter().filter(|(_, d)| !d.is_success()).collect();
+    if load {
+        out(&summary(&results, elapsed));
+    } else {
+        let mut text = String::new();
+        for (job, delivery) in &results {
+            let _ = writeln!(
+                text,
+                "{} MsgID {}: {} report(s), {} ({} attempt{})",
+                job.username,
+                job.msg_id,
+                job.reports,
+                delivery.describe(),
+                delivery.attempts,
+                if delivery.attempts == 1 { "" } else { "s" }
+            );
+        }
+        out(&text);
+    }
+    match failed.first() {
+        None => Ok(ExitCode::SUCCESS),
+        Some((job, delivery)) => {
+            eprintln!(
+                "error: {} of {total} message(s) not delivered to {}; first: {} MsgID {}: {} \
+                 after {} attempt(s)",
+                failed.len(),
+                args.url,
+                job.username,
+                job.msg_id,
+                delivery.describe(),
+                delivery.attempts
+            );
+            Ok(ExitCode::from(EXIT_FAILURE))
+        }
+    }
+}
+
+/// What is kept of a job once sent.
+pub(crate) struct JobInfo {
+    pub(crate) username: String,
+    pub(crate) msg_id: u32,
+    pub(crate) reports: usize,
+}
+
+/// POSTs every job with `concurrency` workers, one connection each; results in job order.
+pub(crate) async fn post_all(
+    jobs: Vec<Job>,
+    target: Target,
+    timeout: Duration,
+    retries: u32,
+    concurrency: usize,
+    progress: ProgressBar,
+) -> Vec<(JobInfo, Delivery)> {
+    let total = jobs.len();
+    let queue = Arc::new(Mutex::new(
+        jobs.into_iter().enumerate().collect::<VecDeque<_>>(),
+    ));
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..concurrency.min(total.max(1)) {
+        let queue = Arc::clone(&queue);
+        let target = target.clone();
+        let progress = progress.clone();
+        workers.spawn(async move {
+            let mut client = Client::new(target, timeout);
+            let mut done = Vec::new();
+            loop {
+                let next = queue
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .pop_front();
+                let Some((index, job)) = next else { break };
+                let delivery = client
+                    .post(
+                        &job.body,
+                        crate::server::DM_MEDIA_TYPE,
+                        &job.headers,
+                        retries,
+                    )
+                    .await;
+                progress.inc(1);
+                let info = JobInfo {
+                    username: job.username,
+                    msg_id: job.msg_id,
+                    reports: job.reports,
+                };
+                done.push((index, info, delivery));
+            }
+            done
+        });
+    }
+    let mut all = Vec::with_capacity(total);
+    while let Some(done) = workers.join_next().await {
+        if let Ok(done) = done {
+            all.extend(done);
+        }
+    }
+    all.sort_by_key(|(index, _, _)| *index);
+    all.into_iter().map(|(_, info, d)| (info, d)).collect()
+}
+
+/// Throughput and latency of a load run.
+fn summary(results: &[(JobInfo, Delivery)], elapsed: Duration) -> String {
+    let messages = results.len();
+    let delivered: Vec<&(JobInfo, Delivery)> =
+        results.iter().filter(|(_, d)| d.is_success()).collect();
+    let reports: usize = delivered.iter().map(|(j, _)| j.reports).sum();
+    let retried = results.iter().filter(|(_, d)| d.attempts > 1).count();
+    let mut latencies: Vec<Duration> = delivered.iter().map(|(_, d)| d.latency).collect();
+    latencies.sort_unstable();
+    let secs = elapsed.as_secs_f64().max(f64::EPSILON);
+    let pct = |p: f64| -> String {
+        if latencies.is_empty() {
+            return "-".to_owned();
+        }
+        let rank = ((p / 100.0) * latencies.len() as f64).ceil() as usize;
+        let at = rank.clamp(1, latencies.len()) - 1;
+        format!("{:.2} ms", latencies[at].as_secs_f64() * 1000.0)
+    };
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "messages: {messages} sent, {} delivered (2xx), {} failed, {retried} retried",
+        delivered.len(),
+        messages - delivered.len()
+    );
+    let _ = writeln!(s, "reports:  {reports} delivered");
+    let _ = writeln!(
+        s,
+        "elapsed:  {:.3} s; {:.0} messages/s, {:.0} reports/s",
+        secs,
+        delivered.len() as f64 / secs,
+        reports as f64 / secs
+    );
+    let _ = writeln!(
+        s,
+        "latency:  p50 {}, p90 {}, p99 {}, max {}",
+        pct(50.0),
+        pct(90.0),
+        pct(99.0),
+        pct(100.0)
+    );
+    s
+}

@@ -1,0 +1,97 @@
+//! `omadm serve`: the ingestion server until SIGINT or SIGTERM.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cli::{ServeArgs, StoreKind};
+use crate::config::Devices;
+use crate::error::{CliError, io_reason};
+use crate::server::{self, ServerConfig, Tick};
+use crate::store::{NullStore, ReportStore, SqliteStore};
+use crate::verification::ServerSide;
+
+pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
+    crate::init_tracing(tracing::Level::INFO);
+    let devices = Devices::load(&args.devices)?;
+    devices.warn_plain_secrets_for_server();
+    let gate = Arc::new(ServerSide::new(&devices, args.max_msg_size)?);
+    let store: Box<dyn ReportStore> = match (args.store, &args.db) {
+        (StoreKind::None, _) => Box::new(NullStore::default()),
+        (StoreKind::Sqlite, Some(db)) => Box::new(open_db(db)?),
+        (StoreKind::Sqlite, None) => {
+            return Err(CliError::input("--db is required with --store sqlite"));
+        }
+    };
+    let config = ServerConfig {
+        metrics_listen: args.metrics_listen,
+        max_msg_size: args.max_msg_size,
+        header_timeout: seconds("--header-timeout", args.header_timeout)?,
+        body_timeout: seconds("--body-timeout", args.body_timeout)?,
+        max_connections: args.max_connections.max(1),
+        tick: Tick {
+            period: Duration::from_millis(args.tick_ms),
+            max_batch: args.max_batch.max(1),
+        },
+        ..ServerConfig::new(args.listen)
+    };
+    runtime()?.block_on(async {
+        let running = server::start(&config, gate, store, None)
+            .await
+            .map_err(|e| CliError::failure(format!("cannot listen: {}", io_reason(&e))))?;
+        eprintln!("listening on {}", running.addr);
+        if let Some(addr) = running.metrics_addr {
+            eprintln!("metrics on {addr}");
+        }
+        shutdown_signal().await;
+        running.shutdown().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Opens the SQLite database, as an input error if it cannot be.
+pub(crate) fn open_db(path: &Path) -> Result<SqliteStore, CliError> {
+    SqliteStore::open(path)
+        .map_err(|e| CliError::input(format!("cannot open database {}: {e}", path.display())))
+}
+
+/// A multi-threaded tokio runtime.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::failure(format!("cannot start the runtime: {}", io_reason(&e))))
+}
+
+/// A positive number of seconds.
+pub(crate) fn seconds(flag: &str, secs: f64) -> Result<Duration, CliError> {
+    Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| CliError::input(format!("{flag}: expected a positive number of seconds")))
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,172 @@
+//! The server side as the tool runs it: every device of a devices file turned into the
+//! verifier's [`DeviceSecret`], and the [`Gate`] that runs `omadm-verifier` behind the HTTP edge.
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use omadm_dmsec::{StoredSecret, Username};
+use omadm_verifier::{
+    Carrier as PinnedCarrier, DeviceSecret, IgnoreReason, Ignored, Policy, ReceivedReport,
+    ReplayClaim, ReplayState, TransportMeta, Verifier,
+};
+
+use crate::config::{Carrier, Device, Devices};
+use crate::error::CliError;
+use crate::server::{Checked, Gate, Reason, Transport};
+use crate::store::{AcceptedMessage, ReportRecord};
+
+/// Ignored in the writer: the device's stored anti-replay state cannot be read. Its messages are
+/// refused (rather than the state reset, which would reopen old MsgIDs) until an operator acts.
+const REPLAY_STATE_CORRUPT: Reason = "replay-state-corrupt";
+
+/// What the server holds: the verifier and every device's keys, by username.
+#[derive(Debug)]
+pub(crate) struct ServerSide {
+    verifier: Verifier,
+    devices: HashMap<String, DeviceSecret>,
+}
+
+impl ServerSide {
+    /// Builds the keys of every device (the stored digest, or one computed from `secret`), each
+    /// pinned to its algorithm, construction and single carrier.
+    pub(crate) fn new(devices: &Devices, max_msg_size: usize) -> Result<Self, CliError> {
+        let mut secrets = HashMap::with_capacity(devices.len());
+        for device in devices.iter() {
+            secrets.insert(device.username.clone(), device_secret(devices, device)?);
+        }
+        Ok(Self {
+            verifier: Verifier::new(max_msg_size),
+            devices: secrets,
+        })
+    }
+
+    /// The whole verification of one message with a fresh anti-replay state (for `verify`).
+    pub(crate) fn verify_once(
+        &self,
+        body: &[u8],
+        hmac_header: Option<&str>,
+    ) -> Result<AcceptedMessage, Ignored> {
+        let checked = self.authenticate(body, hmac_header)?;
+        ReplayState::new().record(&checked.claim, SystemTime::now())?;
+        Ok(checked.message)
+    }
+
+    fn authenticate(
+        &self,
+        body: &[u8],
+        hmac_header: Option<&str>,
+    ) -> Result<Checked<ReplayClaim>, Ignored> {
+        let meta = match hmac_header {
+            Some(value) => TransportMeta::new().with_hmac_header(value),
+            None => TransportMeta::new(),
+        };
+        let pending = self.verifier.start(body, &meta)?;
+        let secret = self
+            .devices
+            .get(pending.username())
+            .ok_or(Ignored::new(IgnoreReason::UnknownDevice))?;
+        let authenticated = pending.authenticate(secret)?;
+        let message = AcceptedMessage {
+            username: authenticated.username().to_owned(),
+            device_id: authenticated.device().to_owned(),
+            msg_id: authenticated.msg_id().get(),
+            reports: authenticated.reports().iter().map(record).collect(),
+        };
+        Ok(Checked {
+            message,
+            claim: authenticated.replay_claim(),
+        })
+    }
+}
+
+impl Gate for ServerSide {
+    type Claim = ReplayClaim;
+
+    fn check(
+        &self,
+        body: &[u8],
+        transport: &Transport<'_>,
+        _now_ms: i64,
+    ) -> Result<Checked<ReplayClaim>, Reason> {
+        self.authenticate(body, transport.hmac_header)
+            .map_err(|ignored| {
+                tracing::debug!(reason = %ignored.reason(), "message ignored");
+                ignored.reason().as_str()
+            })
+    }
+
+    fn replay(
+        &self,
+        checked: &Checked<ReplayClaim>,
+        state: Option<&[u8]>,
+    ) -> Result<Vec<u8>, Reason> {
+        let mut replay = match state {
+            None => ReplayState::new(),
+            Some(bytes) => ReplayState::from_bytes(bytes).map_err(|e| {
+                tracing::error!(
+                    username = %checked.message.username,
+                    error = %e,
+                    "stored anti-replay state unreadable; refusing the device's messages"
+                );
+                REPLAY_STATE_CORRUPT
+            })?,
+        };
+        replay
+            .record(&checked.claim, SystemTime::now())
+            .map_err(|ignored| ignored.reason().as_str())?;
+        Ok(replay.to_bytes())
+    }
+}
+
+/// One report as stored and printed.
+fn record(received: &ReceivedReport<'_>) -> ReportRecord {
+    let report = &received.report;
+    ReportRecord {
+        cmd_id: received.cmd_id.get(),
+        source_uri: report.source_uri().map(str::to_owned),
+        alert_type: report.alert_type().to_owned(),
+        format: report.format().as_str().to_owned(),
+        mark: report.mark().map(|m| m.as_str().to_owned()),
+        data: report.data().to_owned(),
+    }
+}
+
+fn device_secret(devices: &Devices, device: &Device) -> Result<DeviceSecret, CliError> {
+    let at = format!("{}:{}", devices.path().display(), device.line);
+    let username = Username::new(device.username.clone())
+        .map_err(|e| CliError::input(format!("{at}: username: {e}")))?;
+    let secret: StoredSecret = match (&device.secret, &device.secret_digest) {
+        (Some(secret), _) => secret.clone().into(),
+        (None, Some(digest)) => digest.clone().into(),
+        (None, None) => {
+            return Err(CliError::input(format!(
+                "{at}: device \"{}\" has neither `secret` nor `secret_digest`",
+                device.username
+            )));
+        }
+    };
+    let carrier = match device.carrier {
+        Carrier::Cred => PinnedCarrier::InMessage,
+        Carrier::Header => PinnedCarrier::Header,
+    };
+    let policy = PinnedCarrier::ALL.into_iter().fold(
+        Policy::new()
+            .with_algorithm(device.algorithm)
+            .with_construction(device.construction),
+        |policy, c| policy.with_carrier(c, c == carrier),
+    );
+    DeviceSecret::new(
+        username,
+        device.device_id.clone(),
+        &secret,
+        device.nonce,
+        policy,
+    )
+    .map_err(|_| {
+        CliError::input(format!(
+            "{at}: device \"{}\": the header carrier also checks an auth-md5 Cred, which \
+                 needs `secret` or an MD5 `secret_digest`",
+            device.username
+        ))
+    })
+}

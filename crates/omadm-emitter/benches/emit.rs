@@ -57,8 +57,8 @@ fn floor(copy: &mut Vec<u8>, bytes: &[u8]) -> [u8; 32] {
 }
 
 fn one_report(c: &mut Criterion) {
-    // ~1.2 KB message: the header and one alert around 560 bytes of data.
-    let reports = [report("r".repeat(560))];
+    // ~1.2 KB message: the header and one alert around 330 bytes of data.
+    let reports = [report("r".repeat(330))];
     let modes = [
         ("in-message sha256", Integrity::default()),
         (

@@ -36,8 +36,14 @@ fn arb_type() -> impl Strategy<Value = String> {
     ]
 }
 
+/// This file's reports (long data, CDATA-like runs, any Unicode) mixed with the testkit's
+/// (source URIs that need escaping, every Type form).
+fn arb_report() -> impl Strategy<Value = Report<'static>> {
+    prop_oneof![arb_local_report(), omadm_testkit::strategies::arb_report()]
+}
+
 prop_compose! {
-    fn arb_report()(
+    fn arb_local_report()(
         source in proptest::option::of("\\./[A-Za-z]{1,8}(/[A-Za-z0-9]{1,8}){0,3}"),
         ty in arb_type(),
         format in 0..Format::KNOWN.len(),

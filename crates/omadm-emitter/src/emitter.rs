@@ -4,6 +4,7 @@
 use core::fmt;
 
 use std::borrow::Cow;
+use std::io::Write as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -21,17 +22,17 @@ use crate::{CONTENT_TYPE, HMAC_HEADER, Report, selfcheck};
 /// messages out.
 ///
 /// Building it does the per-account work once (validating the addresses, keying the MAC,
-/// computing the auth-md5 credential, formatting the constant part of the parameter list), so
-/// that each message costs one pass to write it and one hash to sign it.
+/// computing the auth-md5 credential, formatting the constant part of the parameter list,
+/// writing the header bytes), so that each message costs one pass to write its alerts and one
+/// hash to sign it.
 ///
 /// The emitter owns the MsgID counter: every message it emits takes the next MsgID, and
 /// [`next_msg_id`](Self::next_msg_id) is the value to persist. The nonce never changes (no reply
 /// ever comes to a sessionless report).
 pub struct Emitter {
-    /// The header every message carries, with the MsgID updated per message. Its `Cred/Data` is
-    /// empty in the in-message mode (the parameter list is inserted after signing) and holds the
-    /// auth-md5 credential in the other modes.
-    hdr: SyncHdr<'static>,
+    /// The message header, written once by `omadm_xml::write::prologue` and kept as bytes
+    /// around the MsgID value, which is the only part that changes between messages.
+    prologue: Prologue,
     signer: Signer,
     nonce: Nonce,
     /// The canonical parameter list up to and including `mac=` (empty without a MAC).
@@ -44,6 +45,20 @@ pub struct Emitter {
     epilogue_len: usize,
     next_msg_id: MsgId,
     self_check: bool,
+    /// For `Debug`.
+    server_uri: String,
+}
+
+/// The bytes of `write::prologue` for the account's header, split around the MsgID value.
+struct Prologue {
+    /// From the XML declaration through `<MsgID>`.
+    head: Vec<u8>,
+    /// From `</MsgID>` through `<SyncBody>`. The Cred Data content is already in place: the
+    /// auth-md5 credential, or, in the in-message mode, a placeholder exactly as long as the
+    /// parameter list, overwritten once the MAC is known.
+    tail: Vec<u8>,
+    /// Where the Cred Data content starts in `tail`.
+    cred_at: usize,
 }
 
 /// Where the MAC goes, with the pre-keyed state that computes it.
@@ -209,34 +224,38 @@ impl Emitter {
             session_id: SessionId::SESSIONLESS,
             msg_id: next_msg_id,
             target: Target {
-                loc_uri: Cow::Owned(server_uri),
+                loc_uri: Cow::Borrowed(&server_uri),
                 loc_name: None,
             },
             source: Source {
-                loc_uri: Cow::Owned(device_id),
-                loc_name: Some(Cow::Owned(username.as_str().to_owned())),
+                loc_uri: Cow::Borrowed(&device_id),
+                loc_name: Some(Cow::Borrowed(username.as_str())),
             },
             resp_uri: None,
             no_resp: false,
             cred: Some(cred),
             meta: None,
         };
-
-        let epilogue_len = write::epilogue_len(include_final);
+        let placeholder = match signer {
+            Signer::InMessage(_) => params_len,
+            Signer::Header(_) | Signer::None => 0,
+        };
+        let prologue = Prologue::new(&hdr, placeholder);
 
         let emitter = Self {
-            hdr,
+            prologue,
             signer,
             nonce: last_nonce,
             params_prefix,
             params_len,
             max_msg_size,
             include_final,
-            epilogue_len,
+            epilogue_len: write::epilogue_len(include_final),
             next_msg_id,
             self_check: cfg!(debug_assertions),
+            server_uri,
         };
-        let min = emitter.empty_size();
+        let min = emitter.empty_size(next_msg_id);
         if min > max_msg_size {
             return Err(ConfigError::MaxMsgSizeTooSmall {
                 min,
@@ -331,12 +350,9 @@ impl Emitter {
         let following = msg_id.next().ok_or(EmitError::MsgIdExhausted)?;
         let max = self.max_msg_size;
 
-        self.hdr.msg_id = msg_id;
-        let span = write::prologue(out, SyncMlVersion::V1_2, &self.hdr);
-        // Bytes still to come after the alerts: the epilogue, and the parameter list that is
-        // inserted into the Cred after signing.
-        let tail = self.epilogue_len + self.in_message_params_len();
-
+        let cred = self.prologue.write(out, msg_id);
+        // Bytes still to come after the alerts (the Cred Data is already at its final length).
+        let tail = self.epilogue_len;
         let mut taken = 0;
         for report in reports {
             let Some(cmd_id) = u32::try_from(taken + 1)
@@ -369,7 +385,7 @@ impl Emitter {
         }
         write::epilogue(out, self.include_final);
 
-        let hmac_header = self.sign(out, span);
+        let hmac_header = self.sign(out, cred);
         self.next_msg_id = following;
         if self.self_check {
             selfcheck::run(out, max);
@@ -381,24 +397,19 @@ impl Emitter {
         })
     }
 
-    /// Signs the finished message in `out`: inserts the parameter list into the empty Cred Data
-    /// at `span` (in-message mode) or returns the header value (header mode).
-    fn sign(&self, out: &mut Vec<u8>, span: Option<core::ops::Range<usize>>) -> Option<HmacHeader> {
+    /// Signs the finished message in `out`: overwrites the placeholder at `cred` (the Cred Data
+    /// content) with the parameter list (in-message mode), or returns the header value (header
+    /// mode).
+    fn sign(&self, out: &mut [u8], cred: usize) -> Option<HmacHeader> {
         match &self.signer {
             Signer::InMessage(key) => {
-                // The Cred Data is empty, so the whole buffer is the message with the Cred Data
-                // content removed: exactly the MAC input.
-                let mac = key.mac(&self.nonce, out);
-                let Some(span) = span else {
-                    unreachable!("invariant: the header always holds a Cred")
-                };
-                let at = span.start;
-                let old_len = out.len();
-                out.resize(old_len + self.params_len, 0);
-                out.copy_within(at..old_len, at + self.params_len);
-                let prefix_end = at + self.params_prefix.len();
-                out[at..prefix_end].copy_from_slice(self.params_prefix.as_bytes());
-                encode_mac(&mac, &mut out[prefix_end..at + self.params_len]);
+                // The MAC input is the message without the Cred Data content: the bytes before
+                // and after the placeholder, hashed in two pieces without a copy.
+                let end = cred + self.params_len;
+                let mac = key.mac_parts(&self.nonce, &[&out[..cred], &out[end..]]);
+                let prefix_end = cred + self.params_prefix.len();
+                out[cred..prefix_end].copy_from_slice(self.params_prefix.as_bytes());
+                encode_mac(&mac, &mut out[prefix_end..end]);
                 None
             }
             Signer::Header(key) => {
@@ -416,19 +427,53 @@ impl Emitter {
         }
     }
 
-    /// The size of a message without reports carrying the next MsgID.
-    fn empty_size(&self) -> usize {
-        write::prologue_len(SyncMlVersion::V1_2, &self.hdr)
-            + self.epilogue_len
-            + self.in_message_params_len()
+    /// The size of a message without reports carrying `msg_id`.
+    fn empty_size(&self, msg_id: MsgId) -> usize {
+        self.prologue.len(msg_id) + self.epilogue_len
+    }
+}
+
+impl Prologue {
+    /// Writes the prologue of `hdr` once and splits it around the MsgID value; in the Cred Data
+    /// content (empty in `hdr` when `placeholder` > 0), puts `placeholder` bytes.
+    fn new(hdr: &SyncHdr<'_>, placeholder: usize) -> Self {
+        let mut bytes = Vec::new();
+        let cred = write::prologue(&mut bytes, SyncMlVersion::V1_2, hdr);
+        // invariant: the writer emits `<MsgID>` right after `SessionID`, before any text that
+        // could hold it unescaped (VerDTD, VerProto and SessionID are escaped text), and the
+        // header has a Cred, after the MsgID.
+        let open = find(&bytes, b"<MsgID>").map(|at| at + b"<MsgID>".len());
+        let close = open.and_then(|open| find(&bytes[open..], b"</MsgID>").map(|at| open + at));
+        let (Some(open), Some(close), Some(cred)) = (open, close, cred) else {
+            unreachable!("invariant: the prologue holds a MsgID and a Cred")
+        };
+        let head = bytes[..open].to_vec();
+        let mut tail = bytes[close..].to_vec();
+        let cred_at = cred.start - close;
+        tail.splice(cred_at..cred_at, core::iter::repeat_n(b'=', placeholder));
+        Self {
+            head,
+            tail,
+            cred_at,
+        }
     }
 
-    /// The bytes the parameter list adds to the body (0 unless the MAC rides in the message).
-    fn in_message_params_len(&self) -> usize {
-        match self.signer {
-            Signer::InMessage(_) => self.params_len,
-            Signer::Header(_) | Signer::None => 0,
-        }
+    /// Clears `out` and writes the prologue with `msg_id`; returns where the Cred Data content
+    /// starts in `out`.
+    fn write(&self, out: &mut Vec<u8>, msg_id: MsgId) -> usize {
+        out.clear();
+        out.extend_from_slice(&self.head);
+        // Writing to a Vec cannot fail.
+        let _ = write!(out, "{msg_id}");
+        let cred = out.len() + self.cred_at;
+        out.extend_from_slice(&self.tail);
+        cred
+    }
+
+    /// The length of the prologue with `msg_id`.
+    fn len(&self, msg_id: MsgId) -> usize {
+        let digits = msg_id.get().checked_ilog10().unwrap_or(0) as usize + 1;
+        self.head.len() + digits + self.tail.len()
     }
 }
 
@@ -440,8 +485,7 @@ impl fmt::Debug for Emitter {
             Signer::None => "transport authenticated",
         };
         f.debug_struct("Emitter")
-            .field("server_uri", &self.hdr.target.loc_uri)
-            .field("device_id", &self.hdr.source.loc_uri)
+            .field("server_uri", &self.server_uri)
             .field("integrity", &mode)
             .field("max_msg_size", &self.max_msg_size)
             .field("next_msg_id", &self.next_msg_id)
@@ -483,6 +527,11 @@ fn cred(format: Format<'static>, scheme: AuthType, data: String) -> Cred<'static
 /// carry most of them, and the others would not survive a round trip).
 fn is_writable(text: &str) -> bool {
     !text.is_empty() && !text.chars().any(char::is_control)
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Writes the padded base64 of `mac` into `out`, which is exactly its length.

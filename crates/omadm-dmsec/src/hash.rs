@@ -2,11 +2,11 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use md5::Md5;
-use sha2::{Digest, Sha256};
+use md5::{Digest as _, Md5};
 use zeroize::Zeroize;
 
 use crate::names::Algorithm;
+use crate::sha256::Sha256Stream;
 
 /// Largest digest we handle (SHA-256).
 pub(crate) const MAX_OUTPUT: usize = 32;
@@ -52,7 +52,7 @@ impl B64Buf {
 
 impl Drop for B64Buf {
     fn drop(&mut self) {
-        self.buf.zeroize();
+        self.buf.as_mut_slice().zeroize();
     }
 }
 
@@ -65,27 +65,30 @@ pub(crate) fn key_digest(algorithm: Algorithm, username: &[u8], secret: &[u8]) -
 pub(crate) fn b64_hash(algorithm: Algorithm, parts: &[&[u8]]) -> B64Buf {
     let mut raw = hash_parts(algorithm, parts);
     let b64 = B64Buf::encode(&raw[..algorithm.output_len()]);
-    raw.zeroize();
+    raw.as_mut_slice().zeroize();
     b64
 }
 
 /// `H(parts[0] || parts[1] || …)` with `H` chosen at run time, as raw bytes in a 32-byte buffer.
 pub(crate) fn hash_parts(algorithm: Algorithm, parts: &[&[u8]]) -> [u8; MAX_OUTPUT] {
-    let mut out = [0u8; MAX_OUTPUT];
     match algorithm {
-        Algorithm::Md5 => copy_out(&hash_parts_with::<Md5>(parts), &mut out),
-        Algorithm::Sha256 => copy_out(&hash_parts_with::<Sha256>(parts), &mut out),
+        Algorithm::Md5 => {
+            let mut hasher = Md5::new();
+            for part in parts {
+                hasher.update(part);
+            }
+            let mut out = [0u8; MAX_OUTPUT];
+            copy_out(&hasher.finalize(), &mut out);
+            out
+        }
+        Algorithm::Sha256 => {
+            let mut hasher = Sha256Stream::new();
+            for part in parts {
+                hasher.update(part);
+            }
+            hasher.finalize()
+        }
     }
-    out
-}
-
-/// `H(parts[0] || parts[1] || …)`.
-pub(crate) fn hash_parts_with<D: Digest>(parts: &[&[u8]]) -> sha2::digest::Output<D> {
-    let mut hasher = D::new();
-    for part in parts {
-        hasher.update(part);
-    }
-    hasher.finalize()
 }
 
 /// Copies a digest into the front of a 32-byte buffer.
@@ -116,7 +119,7 @@ pub(crate) fn decode_into(text: &[u8], out: &mut [u8]) -> Option<usize> {
             out.get_mut(..n)?.copy_from_slice(src);
             Some(n)
         });
-    scratch.zeroize();
+    scratch.as_mut_slice().zeroize();
     decoded
 }
 

@@ -8,6 +8,7 @@ mod names;
 mod nonce;
 mod params;
 mod secret;
+mod sha256;
 
 pub use crate::cred::{basic_credential, md5_credential, verify_basic, verify_md5};
 pub use crate::error::{AuthError, DecodeError, ParamsError, ParamsErrorKind};

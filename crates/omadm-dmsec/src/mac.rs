@@ -5,16 +5,18 @@ use core::fmt;
 use core::ops::Range;
 
 use hmac::{Hmac, KeyInit as _, Mac as _};
+use md5::Digest as _;
 use md5::Md5;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroize as _;
 
 use crate::error::{AuthError, DecodeError};
-use crate::hash::{self, B64Buf, MAX_OUTPUT};
+use crate::hash::{self, MAX_OUTPUT};
 use crate::names::{Algorithm, Construction};
 use crate::nonce::Nonce;
 use crate::secret::{SecretDigest, StoredSecret};
+use crate::sha256::Sha256Stream;
 
 /// A MAC value: 16 bytes (MD5) or 32 bytes (SHA-256), base64 on the wire.
 ///
@@ -83,7 +85,15 @@ impl PartialEq for Mac {
     fn eq(&self, other: &Self) -> bool {
         // The algorithm is public (it is written next to the MAC); the bytes are compared
         // without an early exit. Unused tail bytes are zero for both MD5 MACs.
-        let same_bytes: bool = self.bytes.ct_eq(&other.bytes).into();
+        // Compared as four 64-bit words: one `subtle` barrier per word instead of per byte.
+        let words = |bytes: &[u8; MAX_OUTPUT]| -> [u64; MAX_OUTPUT / 8] {
+            core::array::from_fn(|i| {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
+                u64::from_ne_bytes(word)
+            })
+        };
+        let same_bytes: bool = words(&self.bytes).ct_eq(&words(&other.bytes)).into();
         same_bytes & (self.algorithm == other.algorithm)
     }
 }
@@ -140,8 +150,18 @@ impl MacKey {
     pub fn from_digest(construction: Construction, digest: &SecretDigest) -> Self {
         let key = digest.b64_bytes();
         let state = match (digest.algorithm(), construction) {
-            (Algorithm::Md5, Construction::Digest) => KeyState::DigestMd5(prefixed(key)),
-            (Algorithm::Sha256, Construction::Digest) => KeyState::DigestSha256(prefixed(key)),
+            (Algorithm::Md5, Construction::Digest) => {
+                let mut prefix = Md5::new();
+                prefix.update(key);
+                prefix.update(b":");
+                KeyState::DigestMd5(prefix)
+            }
+            (Algorithm::Sha256, Construction::Digest) => {
+                let mut prefix = Sha256Stream::new();
+                prefix.update(key);
+                prefix.update(b":");
+                KeyState::DigestSha256(prefix)
+            }
             (Algorithm::Md5, Construction::Rfc2104) => KeyState::HmacMd5(hmac_keyed(key)),
             (Algorithm::Sha256, Construction::Rfc2104) => KeyState::HmacSha256(hmac_keyed(key)),
         };
@@ -174,19 +194,29 @@ impl MacKey {
     #[must_use]
     pub fn mac_parts(&self, nonce: &Nonce, parts: &[&[u8]]) -> Mac {
         let nonce = nonce.as_bytes();
+        let body = hash::b64_hash(self.algorithm, parts);
+        let body = body.as_bytes();
         let mut out = [0u8; MAX_OUTPUT];
         match &self.state {
             KeyState::DigestMd5(prefix) => {
-                hash::copy_out(&digest_mac::<Md5>(prefix, nonce, parts), &mut out);
+                let mut hasher = prefix.clone();
+                for piece in [nonce, b":", body] {
+                    hasher.update(piece);
+                }
+                hash::copy_out(&hasher.finalize(), &mut out);
             }
             KeyState::DigestSha256(prefix) => {
-                hash::copy_out(&digest_mac::<Sha256>(prefix, nonce, parts), &mut out);
+                let mut hasher = prefix.clone();
+                for piece in [nonce, b":", body] {
+                    hasher.update(piece);
+                }
+                out = hasher.finalize();
             }
             KeyState::HmacMd5(keyed) => {
-                hash::copy_out(&hmac_mac::<Md5>(keyed, nonce, parts), &mut out);
+                hmac_mac(keyed, nonce, body, &mut out);
             }
             KeyState::HmacSha256(keyed) => {
-                hash::copy_out(&hmac_mac::<Sha256>(keyed, nonce, parts), &mut out);
+                hmac_mac(keyed, nonce, body, &mut out);
             }
         }
         Mac {
@@ -258,22 +288,18 @@ impl fmt::Debug for MacKey {
     }
 }
 
-/// The keyed state; every variant zeroizes itself on drop (the `zeroize` features of `md-5`,
-/// `sha2` and `hmac` are on).
+/// The keyed state; every variant is wiped on drop ([`Sha256Stream`] itself, the others through
+/// the `zeroize` features of `md-5`, `sha2` and `hmac`).
 #[derive(Clone)]
 enum KeyState {
+    /// A hasher that has absorbed `K ":"`.
     DigestMd5(Md5),
-    DigestSha256(Sha256),
+    /// A hasher that has absorbed `K ":"`.
+    DigestSha256(Sha256Stream),
+    /// An HMAC keyed with `K`.
     HmacMd5(Hmac<Md5>),
+    /// An HMAC keyed with `K`.
     HmacSha256(Hmac<Sha256>),
-}
-
-/// A hasher that has absorbed `key ":"`.
-fn prefixed<D: Digest>(key: &[u8]) -> D {
-    let mut hasher = D::new();
-    hasher.update(key);
-    hasher.update(b":");
-    hasher
 }
 
 /// An HMAC keyed with `key` (24 or 44 bytes, shorter than the 64-byte block of MD5 and SHA-256).
@@ -294,32 +320,17 @@ where
     keyed
 }
 
-/// `H(K ":" nonce ":" B64(H(parts)))` given a hasher that has absorbed `K ":"`.
-fn digest_mac<D: Digest + Clone>(
-    prefix: &D,
-    nonce: &[u8],
-    parts: &[&[u8]],
-) -> sha2::digest::Output<D> {
-    let body = B64Buf::encode(&hash::hash_parts_with::<D>(parts));
-    let mut hasher = prefix.clone();
-    hasher.update(nonce);
-    hasher.update(b":");
-    hasher.update(body.as_bytes());
-    hasher.finalize()
-}
-
-/// `HMAC-H(K, nonce ":" B64(H(parts)))` given an HMAC keyed with `K`.
-fn hmac_mac<D>(keyed: &Hmac<D>, nonce: &[u8], parts: &[&[u8]]) -> sha2::digest::Output<D>
+/// `HMAC-H(K, nonce ":" body_part)` into the front of `out`, given an HMAC keyed with `K`.
+fn hmac_mac<D>(keyed: &Hmac<D>, nonce: &[u8], body_part: &[u8], out: &mut [u8; MAX_OUTPUT])
 where
-    D: hmac::EagerHash + Digest,
-    Hmac<D>: Clone + hmac::Mac<OutputSize = <D as sha2::digest::OutputSizeUser>::OutputSize>,
+    D: hmac::EagerHash,
+    Hmac<D>: Clone + hmac::Mac,
 {
-    let body = B64Buf::encode(&hash::hash_parts_with::<D>(parts));
     let mut mac = keyed.clone();
     mac.update(nonce);
     mac.update(b":");
-    mac.update(body.as_bytes());
-    mac.finalize().into_bytes()
+    mac.update(body_part);
+    hash::copy_out(&mac.finalize().into_bytes(), out);
 }
 
 /// `(message[..start], message[end..])`, or an error for a span outside the message.

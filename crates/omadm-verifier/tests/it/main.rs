@@ -6,6 +6,7 @@
 // forbids, unsafe code for exactly this).
 #![allow(unsafe_code)]
 
+mod fuzz_seeds;
 mod hostile;
 mod laws;
 mod lint;

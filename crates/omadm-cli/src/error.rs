@@ -81,12 +81,15 @@ pub(crate) fn io_reason(err: &std::io::Error) -> String {
     }
 }
 
-/// `"Connection refused"` -> `"connection refused"`, leaving the rest alone.
+/// `"Connection refused"` -> `"connection refused"`, leaving the rest (and acronyms such as
+/// `"EOF while …"`) alone.
 pub(crate) fn lowercase_first(text: &str) -> String {
     let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
+    match (chars.next(), chars.next()) {
+        (Some(first), second) if !second.is_some_and(char::is_uppercase) => {
+            first.to_lowercase().chain(second).chain(chars).collect()
+        }
+        _ => text.to_owned(),
     }
 }
 

@@ -44,7 +44,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Vec<ReportSpec>, CliError
             "{}:{}:{}: {}",
             path.display(),
             e.line(),
-            e.column(),
+            e.column().max(1),
             lowercase_first(message)
         ))
     })?;

@@ -1,0 +1,14 @@
+//! Integration tests of the `omadm` binary: every subcommand and exit code, a real-socket load
+//! test of `serve`, and crash safety under SIGKILL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+mod cli;
+mod crash;
+mod demo;
+mod emit;
+mod inspect_lint;
+mod send_serve;
+mod verify;

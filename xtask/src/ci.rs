@@ -90,8 +90,10 @@ impl Step {
                     cmd.env("PROPTEST_CASES", PROPTEST_CASES);
                 }
                 let mut totals = TestTotals::default();
-                cmd::run_tee(&mut cmd, |line| totals.add(line))?;
-                Ok(Outcome::Note(totals.to_string()))
+                match cmd::run_tee(&mut cmd, |line| totals.add(line)) {
+                    Ok(()) => Ok(Outcome::Note(totals.to_string())),
+                    Err(e) => Err(Error::new(format!("{e}; so far {totals}"))),
+                }
             }
             Step::Doc => {
                 cmd::run(cargo().env("RUSTDOCFLAGS", "-Dwarnings").args([

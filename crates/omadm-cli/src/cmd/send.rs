@@ -4,7 +4,6 @@
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hyper::body::Bytes;
@@ -21,6 +20,8 @@ use crate::state::ClientState;
 
 /// One message to POST.
 pub(crate) struct Job {
+    /// Which device sent it (index among the devices sent from).
+    pub(crate) device: usize,
     /// Which device sent it (username).
     pub(crate) username: String,
     /// Its MsgID.
@@ -51,8 +52,8 @@ pub(crate) fn run(args: &SendArgs) -> Result<ExitCode, CliError> {
 
     // Emit everything first, and persist the MsgIDs before sending, so that a crash never
     // reuses one (the server would ignore the second use as a replay).
-    let mut per_device = Vec::with_capacity(usernames.len());
-    for username in &usernames {
+    let mut jobs = Vec::new();
+    for (index, username) in usernames.iter().enumerate() {
         let device = devices.require(username)?;
         let mut emitter = emitter_for(
             &devices,
@@ -62,10 +63,10 @@ pub(crate) fn run(args: &SendArgs) -> Result<ExitCode, CliError> {
             args.common.max_msg_size,
             state.next_msg_id(&device.username),
         )?;
-        let mut jobs = VecDeque::new();
         for _ in 0..args.repeat {
             for message in emit(&mut emitter, &reports, &args.common.reports)?.messages {
-                jobs.push_back(Job {
+                jobs.push(Job {
+                    device: index,
                     username: device.username.clone(),
                     msg_id: message.msg_id.get(),
                     reports: message.reports,
@@ -75,17 +76,15 @@ pub(crate) fn run(args: &SendArgs) -> Result<ExitCode, CliError> {
             }
         }
         state.set_next_msg_id(&device.username, emitter.next_msg_id().get());
-        per_device.push(jobs);
     }
     state.save()?;
-    // Round-robin over the devices, so that concurrent workers spread over them.
-    let mut jobs = Vec::new();
-    while per_device.iter().any(|q| !q.is_empty()) {
-        for queue in &mut per_device {
-            if let Some(job) = queue.pop_front() {
-                jobs.push(job);
-            }
-        }
+    let concurrency = args.concurrency.max(1);
+    if concurrency > usernames.len() && concurrency > 1 {
+        eprintln!(
+            "note: --concurrency {concurrency} capped at {}: each device sends one message at a \
+             time, in MsgID order",
+            usernames.len()
+        );
     }
 
     let load = args.repeat > 1 || args.concurrency > 1;
@@ -108,7 +107,7 @@ pub(crate) fn run(args: &SendArgs) -> Result<ExitCode, CliError> {
         target,
         timeout,
         args.retries,
-        args.concurrency.max(1),
+        concurrency,
         progress.clone(),
     ));
     let elapsed = started.elapsed();
@@ -159,7 +158,13 @@ pub(crate) struct JobInfo {
     pub(crate) reports: usize,
 }
 
-/// POSTs every job with `concurrency` workers, one connection each; results in job order.
+/// POSTs every job with up to `concurrency` workers, one connection each; results in job
+/// order.
+///
+/// Each device's messages go out one at a time and in order, as a device sends them: a worker
+/// owns a set of devices and takes their messages in turn. (Sending one device's messages in
+/// parallel would let a delayed one fall more than the anti-replay window behind, and the
+/// server would rightly ignore it.)
 pub(crate) async fn post_all(
     jobs: Vec<Job>,
     target: Target,
@@ -169,38 +174,49 @@ pub(crate) async fn post_all(
     progress: ProgressBar,
 ) -> Vec<(JobInfo, Delivery)> {
     let total = jobs.len();
-    let queue = Arc::new(Mutex::new(
-        jobs.into_iter().enumerate().collect::<VecDeque<_>>(),
-    ));
+    let devices = jobs.iter().map(|j| j.device + 1).max().unwrap_or(0);
+    let workers_wanted = concurrency.clamp(1, devices.max(1));
+    // Worker w owns devices w, w + W, w + 2W, …; each keeps its devices' queues in order.
+    let mut queues: Vec<Vec<VecDeque<(usize, Job)>>> =
+        (0..workers_wanted).map(|_| Vec::new()).collect();
+    let mut slot = vec![(0usize, 0usize); devices];
+    for (device, s) in slot.iter_mut().enumerate() {
+        let worker = device % workers_wanted;
+        *s = (worker, queues[worker].len());
+        queues[worker].push(VecDeque::new());
+    }
+    for (index, job) in jobs.into_iter().enumerate() {
+        let (worker, queue) = slot[job.device];
+        queues[worker][queue].push_back((index, job));
+    }
     let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..concurrency.min(total.max(1)) {
-        let queue = Arc::clone(&queue);
+    for mut owned in queues {
         let target = target.clone();
         let progress = progress.clone();
         workers.spawn(async move {
             let mut client = Client::new(target, timeout);
             let mut done = Vec::new();
-            loop {
-                let next = queue
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .pop_front();
-                let Some((index, job)) = next else { break };
-                let delivery = client
-                    .post(
-                        &job.body,
-                        crate::server::DM_MEDIA_TYPE,
-                        &job.headers,
-                        retries,
-                    )
-                    .await;
-                progress.inc(1);
-                let info = JobInfo {
-                    username: job.username,
-                    msg_id: job.msg_id,
-                    reports: job.reports,
-                };
-                done.push((index, info, delivery));
+            while owned.iter().any(|q| !q.is_empty()) {
+                for queue in &mut owned {
+                    let Some((index, job)) = queue.pop_front() else {
+                        continue;
+                    };
+                    let delivery = client
+                        .post(
+                            &job.body,
+                            crate::server::DM_MEDIA_TYPE,
+                            &job.headers,
+                            retries,
+                        )
+                        .await;
+                    progress.inc(1);
+                    let info = JobInfo {
+                        username: job.username,
+                        msg_id: job.msg_id,
+                        reports: job.reports,
+                    };
+                    done.push((index, info, delivery));
+                }
             }
             done
         });

@@ -99,7 +99,7 @@ pub(crate) async fn start<G: Gate>(
     store: Box<dyn ReportStore>,
     events: Option<mpsc::UnboundedSender<Outcome>>,
 ) -> io::Result<Running> {
-    let listener = TcpListener::bind(config.listen).await?;
+    let listener = listen(config.listen)?;
     let addr = listener.local_addr()?;
     let metrics = Arc::new(Metrics::default());
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -235,6 +235,23 @@ async fn accept_loop(
         let _ = task.await;
     }
     tracing::info!("stopped");
+}
+
+/// Pending connections the kernel queues before `accept` (tokio's `bind` uses 128, too few for a
+/// burst of devices: the overflow costs a SYN retransmission, a second).
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listener with [`LISTEN_BACKLOG`] (the kernel caps it at `net.core.somaxconn`).
+fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// Resolves once shutdown is requested (or the sender is gone).

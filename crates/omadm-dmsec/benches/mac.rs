@@ -22,7 +22,7 @@ const SIZES: [(&str, usize); 4] = [
 
 fn body(len: usize) -> Vec<u8> {
     // XML-ish bytes; the content does not matter to a hash, the length does.
-    b"<Alert><CmdID>1</CmdID><Data>1230</Data><Item><Data><![CDATA[temperature=81C]]></Data></Item></Alert>"
+    b"<Alert><CmdID>1</CmdID><Data>1230</Data><Item><Data><![CDATA[t=81C]]></Data></Item></Alert>"
         .iter()
         .copied()
         .cycle()

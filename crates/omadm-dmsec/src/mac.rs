@@ -12,11 +12,11 @@ use subtle::ConstantTimeEq as _;
 use zeroize::Zeroize as _;
 
 use crate::error::{AuthError, DecodeError};
-use crate::hash::{self, MAX_OUTPUT};
+use crate::hash::{self, B64Buf, MAX_OUTPUT};
 use crate::names::{Algorithm, Construction};
 use crate::nonce::Nonce;
 use crate::secret::{SecretDigest, StoredSecret};
-use crate::sha256::Sha256Stream;
+use crate::sha256;
 
 /// A MAC value: 16 bytes (MD5) or 32 bytes (SHA-256), base64 on the wire.
 ///
@@ -85,15 +85,15 @@ impl PartialEq for Mac {
     fn eq(&self, other: &Self) -> bool {
         // The algorithm is public (it is written next to the MAC); the bytes are compared
         // without an early exit. Unused tail bytes are zero for both MD5 MACs.
-        // Compared as four 64-bit words: one `subtle` barrier per word instead of per byte.
-        let words = |bytes: &[u8; MAX_OUTPUT]| -> [u64; MAX_OUTPUT / 8] {
-            core::array::from_fn(|i| {
-                let mut word = [0u8; 8];
-                word.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
-                u64::from_ne_bytes(word)
-            })
-        };
-        let same_bytes: bool = words(&self.bytes).ct_eq(&words(&other.bytes)).into();
+        // XOR-fold all 32 bytes into one word (no branch, no early exit), then one `subtle`
+        // comparison with zero.
+        let mut diff = 0u64;
+        for (a, b) in self.bytes.chunks_exact(8).zip(other.bytes.chunks_exact(8)) {
+            // invariant: chunks_exact(8) yields 8-byte chunks, so the conversion cannot fail.
+            let word = |c: &[u8]| u64::from_ne_bytes(c.try_into().unwrap_or([0; 8]));
+            diff |= word(a) ^ word(b);
+        }
+        let same_bytes: bool = diff.ct_eq(&0).into();
         same_bytes & (self.algorithm == other.algorithm)
     }
 }
@@ -116,10 +116,10 @@ impl fmt::Display for Mac {
 /// The pre-keyed MAC state of one device: built once from (algorithm, construction, user,
 /// secret), then every MAC costs one hash of the body plus a constant.
 ///
-/// For [`Construction::Digest`] the state is a hasher that has already absorbed `K ":"`; for
+/// `K = B64(H(username ":" secret))` is computed once. For [`Construction::Digest`] the state is
+/// `K` (`K ":"` is shorter than a hash block, so nothing can be pre-compressed); for
 /// [`Construction::Rfc2104`] it is an HMAC whose inner and outer pads are already absorbed.
-/// `K = B64(H(username ":" secret))` in both cases. The state is wiped on drop and `[redacted]`
-/// in `Debug`.
+/// The state is wiped on drop and `[redacted]` in `Debug`.
 #[derive(Clone)]
 pub struct MacKey {
     algorithm: Algorithm,
@@ -139,34 +139,43 @@ impl MacKey {
         username: &str,
         secret: &StoredSecret,
     ) -> Result<Self, AuthError> {
-        Ok(Self::from_digest(
-            construction,
-            &secret.digest_for(algorithm, username)?,
-        ))
+        match secret {
+            StoredSecret::Password(password) => {
+                let key = hash::key_digest(algorithm, username.as_bytes(), password.expose());
+                Ok(Self::from_key(algorithm, construction, key))
+            }
+            StoredSecret::Digest(digest) if digest.algorithm() == algorithm => {
+                Ok(Self::from_digest(construction, digest))
+            }
+            StoredSecret::Digest(_) => Err(AuthError::UnusableSecret),
+        }
     }
 
     /// Builds the state from a key digest (the hash is the digest's).
     #[must_use]
     pub fn from_digest(construction: Construction, digest: &SecretDigest) -> Self {
-        let key = digest.b64_bytes();
-        let state = match (digest.algorithm(), construction) {
+        Self::from_key(digest.algorithm(), construction, digest.b64().clone())
+    }
+
+    /// Builds the state from `K`, the base64 text of the key digest.
+    fn from_key(algorithm: Algorithm, construction: Construction, key: B64Buf) -> Self {
+        let state = match (algorithm, construction) {
             (Algorithm::Md5, Construction::Digest) => {
                 let mut prefix = Md5::new();
-                prefix.update(key);
+                prefix.update(key.as_bytes());
                 prefix.update(b":");
                 KeyState::DigestMd5(prefix)
             }
-            (Algorithm::Sha256, Construction::Digest) => {
-                let mut prefix = Sha256Stream::new();
-                prefix.update(key);
-                prefix.update(b":");
-                KeyState::DigestSha256(prefix)
+            (Algorithm::Sha256, Construction::Digest) => KeyState::DigestSha256(key),
+            (Algorithm::Md5, Construction::Rfc2104) => {
+                KeyState::HmacMd5(Box::new(hmac_keyed(key.as_bytes())))
             }
-            (Algorithm::Md5, Construction::Rfc2104) => KeyState::HmacMd5(hmac_keyed(key)),
-            (Algorithm::Sha256, Construction::Rfc2104) => KeyState::HmacSha256(hmac_keyed(key)),
+            (Algorithm::Sha256, Construction::Rfc2104) => {
+                KeyState::HmacSha256(Box::new(hmac_keyed(key.as_bytes())))
+            }
         };
         Self {
-            algorithm: digest.algorithm(),
+            algorithm,
             construction,
             state,
         }
@@ -194,8 +203,8 @@ impl MacKey {
     #[must_use]
     pub fn mac_parts(&self, nonce: &Nonce, parts: &[&[u8]]) -> Mac {
         let nonce = nonce.as_bytes();
-        let body = hash::b64_hash(self.algorithm, parts);
-        let body = body.as_bytes();
+        let body_b64 = hash::body_part(self.algorithm, parts);
+        let body = body_b64.as_bytes();
         let mut out = [0u8; MAX_OUTPUT];
         match &self.state {
             KeyState::DigestMd5(prefix) => {
@@ -205,12 +214,10 @@ impl MacKey {
                 }
                 hash::copy_out(&hasher.finalize(), &mut out);
             }
-            KeyState::DigestSha256(prefix) => {
-                let mut hasher = prefix.clone();
-                for piece in [nonce, b":", body] {
-                    hasher.update(piece);
-                }
-                out = hasher.finalize();
+            KeyState::DigestSha256(key) => {
+                // At most 44 + 1 + 64 + 1 + 44 = 154 bytes: one call to the compressor. Both
+                // `key` and `body` hold the 44-character text of a SHA-256 digest.
+                out = sha256::sha256_outer(key.as_sha256_text(), nonce, body_b64.as_sha256_text());
             }
             KeyState::HmacMd5(keyed) => {
                 hmac_mac(keyed, nonce, body, &mut out);
@@ -288,18 +295,20 @@ impl fmt::Debug for MacKey {
     }
 }
 
-/// The keyed state; every variant is wiped on drop ([`Sha256Stream`] itself, the others through
-/// the `zeroize` features of `md-5`, `sha2` and `hmac`).
+/// The keyed state; every variant is wiped on drop ([`B64Buf`] itself, the others through the
+/// `zeroize` features of `md-5`, `sha2` and `hmac`).
 #[derive(Clone)]
 enum KeyState {
     /// A hasher that has absorbed `K ":"`.
     DigestMd5(Md5),
-    /// A hasher that has absorbed `K ":"`.
-    DigestSha256(Sha256Stream),
-    /// An HMAC keyed with `K`.
-    HmacMd5(Hmac<Md5>),
-    /// An HMAC keyed with `K`.
-    HmacSha256(Hmac<Sha256>),
+    /// `K` itself: `K ":"` is shorter than a block, so there is nothing to pre-compress, and
+    /// the outer hash is laid out and compressed in one call.
+    DigestSha256(B64Buf),
+    /// An HMAC keyed with `K` (boxed: it is three times the size of the other states, and
+    /// moving it around would tax every [`MacKey`]).
+    HmacMd5(Box<Hmac<Md5>>),
+    /// An HMAC keyed with `K` (boxed, as above).
+    HmacSha256(Box<Hmac<Sha256>>),
 }
 
 /// An HMAC keyed with `key` (24 or 44 bytes, shorter than the 64-byte block of MD5 and SHA-256).

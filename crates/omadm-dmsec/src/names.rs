@@ -14,7 +14,8 @@ use crate::error::DecodeError;
 pub enum Algorithm {
     /// MD5: DM 1.2 "HMAC-MD5" (`algorithm=MD5`); 16-byte MACs, 24 base64 characters.
     Md5,
-    /// SHA-256: "HMAC-SHA256" (`algorithm=SHA256`), the default; 32-byte MACs, 44 base64 characters.
+    /// SHA-256: "HMAC-SHA256" (`algorithm=SHA256`), the default; 32-byte MACs, 44 base64
+    /// characters.
     #[default]
     Sha256,
 }
@@ -155,7 +156,8 @@ impl AuthType {
     /// Every auth type, in a stable order.
     pub const ALL: [Self; 3] = [Self::Basic, Self::Md5, Self::Mac];
 
-    /// The canonical `Meta/Type` value: `syncml:auth-basic`, `syncml:auth-md5` or `syncml:auth-MAC`.
+    /// The canonical `Meta/Type` value: `syncml:auth-basic`, `syncml:auth-md5` or
+    /// `syncml:auth-MAC`.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -114,7 +114,8 @@ impl MacParams {
         self.mac.algorithm()
     }
 
-    /// Who claims to speak (must equal `SyncHdr/Source/LocName`; checking that is the caller's job).
+    /// Who claims to speak (must equal `SyncHdr/Source/LocName`; checking that is the
+    /// caller's job).
     #[must_use]
     pub const fn username(&self) -> &Username {
         &self.username

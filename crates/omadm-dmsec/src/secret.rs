@@ -106,6 +106,10 @@ impl SecretDigest {
     pub(crate) fn b64_bytes(&self) -> &[u8] {
         self.b64.as_bytes()
     }
+
+    pub(crate) const fn b64(&self) -> &B64Buf {
+        &self.b64
+    }
 }
 
 impl fmt::Debug for SecretDigest {

@@ -1,6 +1,7 @@
 //! SHA-256 on `sha2`'s compression function, for the hot path: whole 64-byte blocks go straight
-//! from the caller's slice to the (SHA-NI when present) compressor, and the state is wiped on
-//! drop with one bulk fill instead of per-byte volatile writes.
+//! from the caller's slice to the (SHA-NI when present) compressor, and a state that saw key
+//! material is wiped on drop with one bulk fill instead of per-byte volatile writes, while one
+//! that only saw a public message body is not wiped at all.
 //!
 //! Why not `sha2::Sha256`: with the `zeroize` feature (needed so the HMAC states holding key
 //! material are wiped), every `Sha256` drop costs ~100 single-byte volatile stores, which alone
@@ -24,9 +25,9 @@ const IV: [u32; 8] = [
 
 const BLOCK: usize = 64;
 
-/// An incremental SHA-256 whose memory is wiped on drop.
+/// An incremental SHA-256; with `SECRET = true` its memory is wiped on drop.
 #[derive(Clone)]
-pub(crate) struct Sha256Stream {
+pub(crate) struct Sha256Stream<const SECRET: bool> {
     state: [u32; 8],
     buf: [u8; BLOCK],
     buf_len: usize,
@@ -34,7 +35,12 @@ pub(crate) struct Sha256Stream {
     len: u64,
 }
 
-impl Sha256Stream {
+/// For data that is public anyway (a message body): nothing to wipe.
+pub(crate) type PublicSha256 = Sha256Stream<false>;
+/// For key material: wiped on drop.
+pub(crate) type SecretSha256 = Sha256Stream<true>;
+
+impl<const SECRET: bool> Sha256Stream<SECRET> {
     pub(crate) const fn new() -> Self {
         Self {
             state: IV,
@@ -87,10 +93,77 @@ impl Sha256Stream {
     }
 }
 
-impl Drop for Sha256Stream {
+/// Longest input [`sha256_short`] takes: three blocks less the 9 bytes of padding.
+pub(crate) const SHORT_MAX: usize = 3 * BLOCK - 9;
+
+/// SHA-256 of the concatenation of `parts` if it totals at most [`SHORT_MAX`] bytes: the padded
+/// message is laid out once on the stack and compressed in one call, then wiped. This is the
+/// shape of every key-bearing hash here (`user ":" secret`, and `K ":" nonce ":" B64(H(body))`
+/// at most 154 bytes), and it skips the streaming bookkeeping. `None` if the input is longer.
+pub(crate) fn sha256_short(parts: &[&[u8]]) -> Option<[u8; 32]> {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    if total > SHORT_MAX {
+        return None;
+    }
+    let mut blocks = [[0u8; BLOCK]; 3];
+    let used = (total + 9).div_ceil(BLOCK);
+    {
+        let flat = blocks.as_flattened_mut();
+        let mut at = 0;
+        for part in parts {
+            flat[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        }
+        flat[total] = 0x80;
+        flat[used * BLOCK - 8..used * BLOCK].copy_from_slice(&((total as u64) * 8).to_be_bytes());
+    }
+    let mut state = IV;
+    compress256(&mut state, &blocks[..used]);
+    let mut out = [0u8; 32];
+    for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    blocks.as_flattened_mut().zeroize();
+    state.as_mut_slice().zeroize();
+    Some(out)
+}
+
+/// `SHA-256(key ":" nonce ":" body_part)` for the digest construction, with `key` and
+/// `body_part` the 44-character base64 of SHA-256 digests: like [`sha256_short`], but every copy
+/// except the nonce's has a length known at compile time (no `memcpy` calls on the hot path).
+pub(crate) fn sha256_outer(key: &[u8; 44], nonce: &[u8], body_part: &[u8; 44]) -> [u8; 32] {
+    let nonce = nonce.get(..64).unwrap_or(nonce);
+    let total = 44 + 1 + nonce.len() + 1 + 44;
+    let used = (total + 9).div_ceil(BLOCK);
+    let mut blocks = [[0u8; BLOCK]; 3];
+    {
+        let flat = blocks.as_flattened_mut();
+        flat[..44].copy_from_slice(key);
+        flat[44] = b':';
+        flat[45..45 + nonce.len()].copy_from_slice(nonce);
+        let at = 45 + nonce.len();
+        flat[at] = b':';
+        flat[at + 1..at + 45].copy_from_slice(body_part);
+        flat[total] = 0x80;
+        flat[used * BLOCK - 8..used * BLOCK].copy_from_slice(&((total as u64) * 8).to_be_bytes());
+    }
+    let mut state = IV;
+    compress256(&mut state, &blocks[..used]);
+    let mut out = [0u8; 32];
+    for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    blocks.as_flattened_mut().zeroize();
+    state.as_mut_slice().zeroize();
+    out
+}
+
+impl<const SECRET: bool> Drop for Sha256Stream<SECRET> {
     fn drop(&mut self) {
-        self.state.as_mut_slice().zeroize();
-        self.buf.as_mut_slice().zeroize();
+        if SECRET {
+            self.state.as_mut_slice().zeroize();
+            self.buf.as_mut_slice().zeroize();
+        }
     }
 }
 
@@ -101,14 +174,22 @@ mod tests {
     use proptest::prelude::*;
     use sha2::{Digest as _, Sha256};
 
-    use super::Sha256Stream;
+    use super::{PublicSha256, SHORT_MAX, SecretSha256, sha256_outer, sha256_short};
 
     fn stream(parts: &[&[u8]]) -> [u8; 32] {
-        let mut s = Sha256Stream::new();
+        let mut secret = SecretSha256::new();
+        for part in parts {
+            secret.update(part);
+        }
+        let mut s = PublicSha256::new();
         for part in parts {
             s.update(part);
         }
-        s.finalize()
+        let out = s.finalize();
+        assert_eq!(secret.finalize(), out);
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        assert_eq!(sha256_short(parts), (total <= SHORT_MAX).then_some(out));
+        out
     }
 
     #[test]
@@ -120,6 +201,17 @@ mod tests {
             // Byte by byte exercises the partial-block path.
             let bytes: Vec<&[u8]> = data[..len].chunks(1).collect();
             assert_eq!(stream(&bytes), want, "length {len}, bytewise");
+        }
+    }
+
+    #[test]
+    fn outer_matches_the_general_path() {
+        let key = [b'K'; 44];
+        let body = [b'B'; 44];
+        for n in 0..=64u8 {
+            let nonce: Vec<u8> = (0..n).collect();
+            let want = stream(&[&key, b":", &nonce, b":", &body]);
+            assert_eq!(sha256_outer(&key, &nonce, &body), want, "nonce length {n}");
         }
     }
 

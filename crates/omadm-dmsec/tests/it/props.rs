@@ -1,4 +1,4 @@
-//! Laws, checked with proptest: produce-then-verify, tamper-then-reject, format-then-parse, no panics.
+//! Laws (proptest): produce-then-verify, tamper-then-reject, format-then-parse, no panics.
 
 use proptest::prelude::*;
 

@@ -1,4 +1,4 @@
-//! Known-answer vectors: `tests/vectors.txt` plus the byte-exact files of `../shared/spec/vectors/`.
+//! Known-answer vectors: `tests/vectors.txt` and the byte-exact files in `shared/spec/vectors/`.
 
 use std::collections::BTreeMap;
 
@@ -254,7 +254,7 @@ fn in_message_mac_input_file_is_the_message_without_the_span() {
     assert_eq!(message.len(), 1096);
     assert_eq!(input.len(), 1012);
     assert_eq!([&message[..413], &message[497..]].concat(), input);
-    // The span is the whole Cred Data content: `<Data>` ends right before it, `</Data>` starts after.
+    // The span is the whole Cred Data content: `<Data>` ends before it, `</Data>` starts after.
     assert!(message[..413].ends_with(b"<Data>"));
     assert!(message[497..].starts_with(b"</Data></Cred>"));
 }

@@ -36,7 +36,8 @@ pub(crate) enum Outcome {
 /// Group-commit settings.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Tick {
-    /// How long the writer collects after the first message of a tick.
+    /// How long a message may wait for its transaction: the writer collects until the oldest
+    /// message of the tick has waited this long (or the batch is full).
     pub(crate) period: Duration,
     /// Most messages in one transaction.
     pub(crate) max_batch: usize,
@@ -53,6 +54,8 @@ impl Default for Tick {
 
 struct Job<C> {
     received_ms: i64,
+    /// When the job was queued: its tick ends `period` later.
+    queued: Instant,
     work: Work<C>,
     reply: oneshot::Sender<Outcome>,
 }
@@ -77,6 +80,7 @@ impl<C: Send + 'static> WriterHandle<C> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             received_ms,
+            queued: Instant::now(),
             work,
             reply,
         };
@@ -111,12 +115,17 @@ async fn run<G: Gate>(
 ) {
     let mut store = Some(store);
     while let Some(first) = rx.recv().await {
-        let deadline = Instant::now() + tick.period;
+        // The tick ends `period` after the oldest job was queued: jobs that queued up while the
+        // previous transaction ran have waited long enough and go into the next one at once.
+        let deadline = first.queued + tick.period;
         let mut batch = vec![first];
         while batch.len() < tick.max_batch {
-            match timeout_at(deadline, rx.recv()).await {
-                Ok(Some(job)) => batch.push(job),
-                Ok(None) | Err(_) => break,
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => match timeout_at(deadline, rx.recv()).await {
+                    Ok(Some(job)) => batch.push(job),
+                    Ok(None) | Err(_) => break,
+                },
             }
         }
         let Some(mut owned) = store.take() else {

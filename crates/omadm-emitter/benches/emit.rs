@@ -73,6 +73,7 @@ fn one_report(c: &mut Criterion) {
     emitter(Integrity::default(), 16 * 1024)
         .emit_into(&reports, &mut body)
         .unwrap();
+    eprintln!("1 report: {} bytes", body.len());
 
     let mut group = c.benchmark_group("emit/1-report");
     group.throughput(Throughput::Bytes(body.len() as u64));

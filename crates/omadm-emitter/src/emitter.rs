@@ -508,6 +508,14 @@ impl EmitError {
     }
 }
 
+// Every parameter list fits an `HmacHeader`: `algorithm=SHA256, username="…", mac=` around a
+// username of at most `Username::MAX_LEN` bytes, each escaped to at most two, and 44 base64
+// characters.
+const _: () = assert!(
+    "algorithm=SHA256, username=\"\", mac=".len() + 2 * omadm_dmsec::Username::MAX_LEN + 44
+        <= MacParams::MAX_LEN
+);
+
 /// `VerProto` of every emitted message.
 const VER_PROTO: &str = "DM/1.3";
 

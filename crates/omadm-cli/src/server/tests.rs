@@ -272,3 +272,78 @@ async fn null_store_still_refuses_replays() {
     assert_eq!((m.accepted_messages, m.ignored_total()), (1, 1));
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_bodies_are_cut_off_and_answered_alike() {
+    let mut config = config();
+    config.body_timeout = Duration::from_millis(200);
+    let server = start(
+        &config,
+        Arc::new(StubGate),
+        Box::new(NullStore::default()),
+        None,
+    )
+    .await
+    .unwrap();
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: {DM_MEDIA_TYPE}\r\nContent-Length: 20\r\nConnection: close\r\n\r\ndev1:1:"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // The rest of the body never comes.
+    let mut response = Vec::new();
+    let started = std::time::Instant::now();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response)).await;
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 204"), "{text}");
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    let m = server.metrics.snapshot();
+    assert_eq!(m.ignored.get(gate::BODY_TIMEOUT), Some(&1));
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_time_out_and_connections_are_bounded() {
+    let mut config = config();
+    config.header_timeout = Duration::from_millis(300);
+    config.max_connections = 1;
+    let server = start(
+        &config,
+        Arc::new(StubGate),
+        Box::new(NullStore::default()),
+        None,
+    )
+    .await
+    .unwrap();
+    // An idle connection holds the only slot until the header timeout closes it.
+    let mut idle = TcpStream::connect(server.addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let started = std::time::Instant::now();
+    assert_eq!(post_dm(server.addr, "dev1:1:a").await, 204);
+    assert!(
+        started.elapsed() >= Duration::from_millis(200),
+        "the second connection waited for the slot: {:?}",
+        started.elapsed()
+    );
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), idle.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the idle connection was closed");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_commits_what_is_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("db.sqlite")).unwrap();
+    let mut config = config();
+    config.tick.period = Duration::from_millis(200);
+    let server = start(&config, Arc::new(StubGate), Box::new(store), None)
+        .await
+        .unwrap();
+    let addr = server.addr;
+    let posting = tokio::spawn(async move { post_dm(addr, "dev1:1:late").await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.shutdown().await;
+    assert_eq!(posting.await.unwrap(), 204);
+    assert_eq!(rows(&dir).len(), 1);
+}

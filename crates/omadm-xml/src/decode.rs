@@ -17,9 +17,7 @@ use quick_xml::events::{BytesDecl, BytesStart, Event};
 
 use crate::error::{DsCommand, Error, ErrorKind, Limit};
 use crate::limits::Limits;
-use crate::names::{
-    all_ws, first_non_xml_char, is_metinf, is_syncml, is_xml_char, is_xml_name, is_xml_ws, trim_ws,
-};
+use crate::names::{El, all_ws, first_non_xml_char, is_xml_char, is_xml_name, is_xml_ws, trim_ws};
 
 type Result<T> = core::result::Result<T, Error>;
 
@@ -144,21 +142,29 @@ struct Binding<'a> {
 
 /// A start tag, resolved.
 #[derive(Clone, Copy)]
-struct Tag<'a> {
-    local: &'a [u8],
+struct Tag {
+    el: El,
     ns: Ns,
-    offset: usize,
+    /// The offset of `<` (inputs are at most `u32::MAX` bytes: see `Decoder::new`).
+    offset: u32,
 }
 
-/// One piece of content.
-enum Ev<'a> {
-    Start(Tag<'a>),
+impl Tag {
+    fn at(&self) -> usize {
+        self.offset as usize
+    }
+}
+
+/// One piece of content. Kept small (it travels in registers): the text of `Text` and `CData`
+/// is in [`Decoder::piece`].
+enum Ev {
+    Start(Tag),
     End,
     /// Character data without references (never empty).
-    Text(&'a str),
+    Text,
     /// A resolved character or predefined entity reference.
     Char(char),
-    CData(&'a str),
+    CData,
 }
 
 /// Where a child element was met, to name the right error for an unexpected one.
@@ -177,6 +183,7 @@ enum Acc<'a> {
 }
 
 impl<'a> Acc<'a> {
+    #[inline]
     fn push(&mut self, s: &'a str) {
         match self {
             Acc::Empty => *self = Acc::Borrowed(s),
@@ -190,6 +197,7 @@ impl<'a> Acc<'a> {
         }
     }
 
+    #[inline]
     fn push_char(&mut self, c: char) {
         match self {
             Acc::Empty => *self = Acc::Owned(String::from(c)),
@@ -203,6 +211,7 @@ impl<'a> Acc<'a> {
         }
     }
 
+    #[inline]
     fn len(&self) -> usize {
         match self {
             Acc::Empty => 0,
@@ -211,6 +220,7 @@ impl<'a> Acc<'a> {
         }
     }
 
+    #[inline]
     fn into_cow(self) -> Cow<'a, str> {
         match self {
             Acc::Empty => Cow::Borrowed(""),
@@ -219,6 +229,7 @@ impl<'a> Acc<'a> {
         }
     }
 
+    #[inline]
     fn into_trimmed(self) -> Cow<'a, str> {
         match self {
             Acc::Empty => Cow::Borrowed(""),
@@ -239,7 +250,7 @@ impl<'a> Acc<'a> {
 macro_rules! once {
     ($self:ident, $slot:expr, $tag:expr, $value:expr) => {{
         if $slot.is_some() {
-            return Err($self.err_here(ErrorKind::DuplicateElement, $tag.offset));
+            return Err($self.err_here(ErrorKind::DuplicateElement, $tag.at()));
         }
         $slot = Some($value);
     }};
@@ -249,7 +260,7 @@ macro_rules! once {
 macro_rules! flag {
     ($self:ident, $flag:expr, $tag:expr) => {{
         if $flag {
-            return Err($self.err_here(ErrorKind::DuplicateElement, $tag.offset));
+            return Err($self.err_here(ErrorKind::DuplicateElement, $tag.at()));
         }
         $self.empty()?;
         $flag = true;
@@ -273,6 +284,8 @@ struct Decoder<'a> {
     last_closed: &'a [u8],
     /// The offset where the last event began.
     pos: usize,
+    /// The content of the last `Text` or `CData` event.
+    piece: &'a str,
     /// The root's namespace: every SyncML element must be in it.
     doc_ns: Ns,
     /// Elements at this depth and deeper are foreign (an `Item/Data` fragment): any attributes.
@@ -281,10 +294,12 @@ struct Decoder<'a> {
 
 impl<'a> Decoder<'a> {
     fn new(input: &'a [u8], limits: &Limits) -> Result<Self> {
-        if input.len() > limits.max_size {
+        // Offsets travel as `u32` inside the decoder.
+        let max_size = limits.max_size.min(u32::MAX as usize);
+        if input.len() > max_size {
             return Err(Error::new(
                 ErrorKind::LimitExceeded(Limit::Size),
-                limits.max_size,
+                max_size,
                 "/".into(),
             ));
         }
@@ -314,6 +329,7 @@ impl<'a> Decoder<'a> {
             pending_end: false,
             last_closed: b"",
             pos: 0,
+            piece: "",
             doc_ns: Ns::None,
             foreign_from: usize::MAX,
         })
@@ -322,6 +338,8 @@ impl<'a> Decoder<'a> {
     // ---------------------------------------------------------------------------------------
     // Errors
 
+    #[cold]
+    #[inline(never)]
     fn path(&self, extra: Option<&[u8]>) -> Box<str> {
         let mut p = String::new();
         for f in &self.stack {
@@ -339,19 +357,27 @@ impl<'a> Decoder<'a> {
     }
 
     /// An error inside the current element (the path names every open element).
+    #[cold]
+    #[inline(never)]
     fn err_here(&self, kind: ErrorKind, offset: usize) -> Error {
         Error::new(kind, offset, self.path(None))
     }
 
     /// An error about the element just closed (its value, or a missing child).
+    #[cold]
+    #[inline(never)]
     fn err_closed(&self, kind: ErrorKind, offset: usize) -> Error {
         Error::new(kind, offset, self.path(Some(self.last_closed)))
     }
 
+    #[cold]
+    #[inline(never)]
     fn syntax(&self, offset: usize, detail: &'static str) -> Error {
         self.err_here(ErrorKind::Syntax, offset).with_detail(detail)
     }
 
+    #[cold]
+    #[inline(never)]
     fn qx_error(&self, e: &quick_xml::Error) -> Error {
         use quick_xml::errors::{IllFormedError, SyntaxError};
         let offset = usize::try_from(self.qx.error_position())
@@ -411,15 +437,17 @@ impl<'a> Decoder<'a> {
     }
 
     /// The error for a child element that the current element does not allow.
-    fn unexpected(&self, tag: &Tag<'a>, ctx: Ctx) -> Error {
+    #[cold]
+    #[inline(never)]
+    fn unexpected(&self, tag: &Tag, ctx: Ctx) -> Error {
         let kind = if tag.ns == self.doc_ns {
-            match DsCommand::from_name(tag.local) {
+            match DsCommand::from_el(tag.el) {
                 Some(ds) if ctx == Ctx::Commands => ErrorKind::UnsupportedCommand(ds),
-                _ if is_syncml(tag.local) || is_metinf(tag.local) => ErrorKind::MisplacedElement,
+                _ if tag.el != El::Other => ErrorKind::MisplacedElement,
                 _ => ErrorKind::UnknownElement,
             }
         } else if tag.ns == Ns::MetInf {
-            if is_metinf(tag.local) {
+            if tag.el.is_metinf() {
                 ErrorKind::MisplacedElement
             } else {
                 ErrorKind::UnknownElement
@@ -427,11 +455,21 @@ impl<'a> Decoder<'a> {
         } else {
             ErrorKind::Namespace
         };
-        self.err_here(kind, tag.offset)
+        self.err_here(kind, tag.at())
     }
 
+    #[inline]
     fn required<T>(&self, v: Option<T>, name: &'static str) -> Result<T> {
-        v.ok_or_else(|| self.err_closed(ErrorKind::MissingElement(name), self.pos))
+        match v {
+            Some(v) => Ok(v),
+            None => Err(self.missing(name)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn missing(&self, name: &'static str) -> Error {
+        self.err_closed(ErrorKind::MissingElement(name), self.pos)
     }
 
     // ---------------------------------------------------------------------------------------
@@ -443,6 +481,7 @@ impl<'a> Decoder<'a> {
         Some((at, self.input.get(at..at.checked_add(s.len())?)?))
     }
 
+    #[inline]
     fn borrowed(&self, c: Cow<'a, str>) -> Result<&'a str> {
         match c {
             Cow::Borrowed(s) => Ok(s),
@@ -451,12 +490,14 @@ impl<'a> Decoder<'a> {
     }
 
     /// The position right after the last event.
+    #[inline]
     fn after(&self) -> usize {
         usize::try_from(self.qx.buffer_position())
             .unwrap_or(usize::MAX)
             .saturating_add(self.bom)
     }
 
+    #[inline(always)]
     fn read(&mut self) -> Result<Event<'a>> {
         self.pos = self.after();
         self.qx.read_event().map_err(|e| self.qx_error(&e))
@@ -464,7 +505,7 @@ impl<'a> Decoder<'a> {
 
     /// The next piece of content inside the current element. Comments and processing
     /// instructions are skipped; the end of input inside an element is an error.
-    fn next(&mut self) -> Result<Ev<'a>> {
+    fn next(&mut self) -> Result<Ev> {
         if self.pending_end {
             self.pending_end = false;
             self.pos = self.after();
@@ -472,36 +513,44 @@ impl<'a> Decoder<'a> {
             return Ok(Ev::End);
         }
         loop {
-            match self.read()? {
-                Event::Start(e) => return self.start(&e, false).map(Ev::Start),
-                Event::Empty(e) => return self.start(&e, true).map(Ev::Start),
-                Event::End(_) => {
+            self.pos = self.after();
+            // Matched in place: moving quick-xml's `Result<Event>` around costs more than the
+            // match itself.
+            match self.qx.read_event() {
+                Err(e) => return Err(self.qx_error(&e)),
+                Ok(Event::Start(e)) => return self.start(&e, false).map(Ev::Start),
+                Ok(Event::Empty(e)) => return self.start(&e, true).map(Ev::Start),
+                Ok(Event::End(_)) => {
                     self.pop();
                     return Ok(Ev::End);
                 }
-                Event::Text(t) => {
+                Ok(Event::Text(t)) => {
                     let s = self.borrowed(t.into_inner())?;
                     if s.is_empty() {
                         continue;
                     }
-                    if s.contains("]]>") {
+                    if has_cdata_end(s.as_bytes()) {
                         return Err(self.syntax(self.pos, "']]>' in text"));
                     }
-                    return Ok(Ev::Text(s));
+                    self.piece = s;
+                    return Ok(Ev::Text);
                 }
-                Event::CData(c) => return Ok(Ev::CData(self.borrowed(c.into_inner())?)),
-                Event::GeneralRef(r) => return self.reference(&r).map(Ev::Char),
-                Event::Comment(_) => {}
-                Event::PI(pi) => self.check_pi(pi.target())?,
-                Event::Decl(_) => {
+                Ok(Event::CData(c)) => {
+                    self.piece = self.borrowed(c.into_inner())?;
+                    return Ok(Ev::CData);
+                }
+                Ok(Event::GeneralRef(r)) => return self.reference(&r).map(Ev::Char),
+                Ok(Event::Comment(_)) => {}
+                Ok(Event::PI(pi)) => self.check_pi(pi.target())?,
+                Ok(Event::Decl(_)) => {
                     return Err(self.syntax(self.pos, "xml declaration not at the start"));
                 }
-                Event::DocType(_) => {
+                Ok(Event::DocType(_)) => {
                     return Err(self
                         .err_here(ErrorKind::Doctype, self.pos)
                         .with_detail("doctype inside an element"));
                 }
-                Event::Eof => return Err(self.err_here(ErrorKind::UnexpectedEof, self.pos)),
+                Ok(Event::Eof) => return Err(self.err_here(ErrorKind::UnexpectedEof, self.pos)),
             }
         }
     }
@@ -513,6 +562,7 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 
+    #[inline]
     fn pop(&mut self) {
         if let Some(f) = self.stack.pop() {
             self.prefixes.truncate(f.prefix_mark);
@@ -521,7 +571,8 @@ impl<'a> Decoder<'a> {
     }
 
     /// Opens an element: limits, namespace declarations, attributes, name resolution.
-    fn start(&mut self, e: &BytesStart<'_>, empty: bool) -> Result<Tag<'a>> {
+    #[inline(always)]
+    fn start(&mut self, e: &BytesStart<'_>, empty: bool) -> Result<Tag> {
         let (content_at, content) = self
             .locate(e.as_bytes())
             .ok_or_else(|| self.syntax(self.pos, "internal: tag outside input"))?;
@@ -544,32 +595,53 @@ impl<'a> Decoder<'a> {
         if self.stack.len() > self.max_depth {
             return Err(self.err_here(ErrorKind::LimitExceeded(Limit::Depth), offset));
         }
-        if !is_xml_name(qname) {
-            return Err(self.syntax(offset, "bad element name"));
-        }
+        let foreign = self.stack.len() >= self.foreign_from;
         if !attrs.is_empty() {
-            let foreign = self.stack.len() >= self.foreign_from;
             let attrs_at = content_at + name_len;
-            if let Some(default) = self.attributes(attrs, attrs_at, foreign)? {
+            let declared = match attrs {
+                // The declarations every message repeats.
+                b" xmlns=\"syncml:metinf\"" => Some(Ns::MetInf),
+                b" xmlns=\"SYNCML:SYNCML1.2\"" => Some(Ns::SyncMl(SyncMlVersion::V1_2)),
+                _ => self.attributes(attrs, attrs_at, foreign)?,
+            };
+            if let Some(default) = declared {
                 if let Some(f) = self.stack.last_mut() {
                     f.default_ns = default;
                 }
             }
         }
-        let (prefix, local) = match qname.iter().position(|&b| b == b':') {
-            Some(i) => (Some(&qname[..i]), &qname[i + 1..]),
-            None => (None, qname),
+        // A known name has no prefix: look it up first, split only other names.
+        let mut el = El::of(qname);
+        let (prefix, local) = match el {
+            El::Other => match qname.iter().position(|&b| b == b':') {
+                Some(i) => (Some(&qname[..i]), &qname[i + 1..]),
+                None => (None, qname),
+            },
+            _ => (None, qname),
         };
         let ns = match prefix {
             None => self.stack.last().map_or(Ns::None, |f| f.default_ns),
-            Some(p) => self.resolve(p, offset)?,
+            Some(p) => {
+                el = El::of(local);
+                self.resolve(p, offset)?
+            }
         };
-        if local.is_empty() || local.contains(&b':') {
-            return Err(self
-                .err_here(ErrorKind::Namespace, offset)
-                .with_detail("bad qualified name"));
+        // Known names are valid by construction; check the others.
+        if el == El::Other || foreign {
+            if !is_xml_name(qname) {
+                return Err(self.syntax(offset, "bad element name"));
+            }
+            if local.is_empty() || local.contains(&b':') {
+                return Err(self
+                    .err_here(ErrorKind::Namespace, offset)
+                    .with_detail("bad qualified name"));
+            }
         }
-        Ok(Tag { local, ns, offset })
+        Ok(Tag {
+            el,
+            ns,
+            offset: u32::try_from(offset).unwrap_or(u32::MAX),
+        })
     }
 
     fn resolve(&self, prefix: &[u8], offset: usize) -> Result<Ns> {
@@ -816,26 +888,63 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Checks the XML declaration (`xml` then the pseudo-attributes `version`, `encoding`?,
+    /// `standalone`?, in that order): version 1.x, encoding UTF-8 if given.
     fn declaration(&self, d: &BytesDecl<'_>) -> Result<()> {
-        let version = d
-            .version()
-            .map_err(|_| self.syntax(self.pos, "xml declaration without version"))?;
-        let v = version.as_bytes();
-        if !(v.len() >= 3 && v.starts_with(b"1.") && v[2..].iter().all(u8::is_ascii_digit)) {
-            return Err(self.syntax(self.pos, "bad xml version"));
+        let content = d.as_bytes();
+        if content == b"xml version=\"1.0\"" {
+            return Ok(());
         }
-        match d.encoding() {
-            None => {}
-            Some(Ok(enc)) if enc.eq_ignore_ascii_case("utf-8") => {}
-            Some(Ok(_)) => {
-                return Err(self
-                    .err_here(ErrorKind::Encoding, self.pos)
-                    .with_detail("declared encoding is not utf-8"));
+        let bad = || self.syntax(self.pos, "bad xml declaration");
+        let mut rest = content.strip_prefix(b"xml").ok_or_else(bad)?;
+        let mut seen = 0;
+        loop {
+            let trimmed = trim_start_ws(rest);
+            if trimmed.is_empty() {
+                break;
             }
-            Some(Err(_)) => return Err(self.syntax(self.pos, "bad xml declaration")),
+            if trimmed.len() == rest.len() {
+                return Err(bad());
+            }
+            let eq = trimmed.iter().position(|&b| b == b'=').ok_or_else(bad)?;
+            let name = trim_end_ws(&trimmed[..eq]);
+            let after = trim_start_ws(&trimmed[eq + 1..]);
+            let quote = *after.first().ok_or_else(bad)?;
+            if quote != b'"' && quote != b'\'' {
+                return Err(bad());
+            }
+            let len = after[1..]
+                .iter()
+                .position(|&b| b == quote)
+                .ok_or_else(bad)?;
+            let value = &after[1..1 + len];
+            rest = &after[len + 2..];
+            let order = match name {
+                b"version" => 1,
+                b"encoding" => 2,
+                b"standalone" => 3,
+                _ => return Err(bad()),
+            };
+            if order <= seen || (seen == 0 && order != 1) {
+                return Err(bad());
+            }
+            seen = order;
+            match order {
+                1 if value.len() >= 3
+                    && value.starts_with(b"1.")
+                    && value[2..].iter().all(u8::is_ascii_digit) => {}
+                2 if value.eq_ignore_ascii_case(b"utf-8") => {}
+                2 => {
+                    return Err(self
+                        .err_here(ErrorKind::Encoding, self.pos)
+                        .with_detail("declared encoding is not utf-8"));
+                }
+                3 if value == b"yes" || value == b"no" => {}
+                _ => return Err(bad()),
+            }
         }
-        if let Some(Err(_)) = d.standalone() {
-            return Err(self.syntax(self.pos, "bad xml declaration"));
+        if seen == 0 {
+            return Err(self.syntax(self.pos, "xml declaration without version"));
         }
         Ok(())
     }
@@ -846,12 +955,12 @@ impl<'a> Decoder<'a> {
             Ns::SyncMl(_) | Ns::None => {}
             Ns::MetInf | Ns::Other => {
                 return Err(self
-                    .err_here(ErrorKind::Namespace, tag.offset)
+                    .err_here(ErrorKind::Namespace, tag.at())
                     .with_detail("root not in a syncml namespace"));
             }
         }
         self.doc_ns = tag.ns;
-        if tag.local != b"SyncML" {
+        if tag.el != El::SyncML {
             return Err(self.unexpected(&tag, Ctx::Other));
         }
         Ok(())
@@ -869,9 +978,9 @@ impl<'a> Decoder<'a> {
     /// The root's first child, which must be `SyncHdr`.
     fn first_header(&mut self) -> Result<(SyncHdr<'a>, Option<Range<usize>>)> {
         match self.child(Ctx::Other)? {
-            Some(tag) if tag.local == b"SyncHdr" => self.sync_hdr(),
-            Some(tag) if tag.local == b"SyncBody" => Err(self
-                .err_here(ErrorKind::MissingElement("SyncHdr"), tag.offset)
+            Some(tag) if tag.el == El::SyncHdr => self.sync_hdr(),
+            Some(tag) if tag.el == El::SyncBody => Err(self
+                .err_here(ErrorKind::MissingElement("SyncHdr"), tag.at())
                 .with_detail("SyncBody before SyncHdr")),
             Some(tag) => Err(self.unexpected(&tag, Ctx::Other)),
             None => Err(self.err_closed(ErrorKind::MissingElement("SyncHdr"), self.pos)),
@@ -882,9 +991,9 @@ impl<'a> Decoder<'a> {
     fn rest_of_root(&mut self) -> Result<SyncBody<'a>> {
         let mut body = None;
         while let Some(tag) = self.child(Ctx::Other)? {
-            match tag.local {
-                b"SyncBody" => once!(self, body, tag, self.sync_body()?),
-                b"SyncHdr" => return Err(self.err_here(ErrorKind::DuplicateElement, tag.offset)),
+            match tag.el {
+                El::SyncBody => once!(self, body, tag, self.sync_body()?),
+                El::SyncHdr => return Err(self.err_here(ErrorKind::DuplicateElement, tag.at())),
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
@@ -909,7 +1018,7 @@ impl<'a> Decoder<'a> {
 
     /// The next child element of the current element, in the document's SyncML namespace;
     /// `None` at the current element's end. White space between children is skipped.
-    fn child(&mut self, ctx: Ctx) -> Result<Option<Tag<'a>>> {
+    fn child(&mut self, ctx: Ctx) -> Result<Option<Tag>> {
         loop {
             match self.next()? {
                 Ev::Start(tag) => {
@@ -919,8 +1028,8 @@ impl<'a> Decoder<'a> {
                     return Err(self.unexpected(&tag, ctx));
                 }
                 Ev::End => return Ok(None),
-                Ev::Text(s) if all_ws(s) => {}
-                Ev::Text(_) | Ev::Char(_) | Ev::CData(_) => {
+                Ev::Text if all_ws(self.piece) => {}
+                Ev::Text | Ev::Char(_) | Ev::CData => {
                     return Err(self.err_here(ErrorKind::UnexpectedText, self.pos));
                 }
             }
@@ -929,19 +1038,19 @@ impl<'a> Decoder<'a> {
 
     /// The next child of a MetInf container (`Meta`, `Anchor`, `Mem`): a MetInf element, also
     /// accepted without its namespace (in the document's namespace) as real peers write it.
-    fn metinf_child(&mut self) -> Result<Option<Tag<'a>>> {
+    fn metinf_child(&mut self) -> Result<Option<Tag>> {
         loop {
             match self.next()? {
                 Ev::Start(tag) => {
                     let lenient = tag.ns == self.doc_ns || tag.ns == Ns::None;
-                    if tag.ns == Ns::MetInf || (lenient && is_metinf(tag.local)) {
+                    if tag.ns == Ns::MetInf || (lenient && tag.el.is_metinf()) {
                         return Ok(Some(tag));
                     }
                     return Err(self.unexpected(&tag, Ctx::Other));
                 }
                 Ev::End => return Ok(None),
-                Ev::Text(s) if all_ws(s) => {}
-                Ev::Text(_) | Ev::Char(_) | Ev::CData(_) => {
+                Ev::Text if all_ws(self.piece) => {}
+                Ev::Text | Ev::Char(_) | Ev::CData => {
                     return Err(self.err_here(ErrorKind::UnexpectedText, self.pos));
                 }
             }
@@ -953,7 +1062,7 @@ impl<'a> Decoder<'a> {
         let mut acc = Acc::Empty;
         loop {
             match self.next()? {
-                Ev::Text(s) | Ev::CData(s) => acc.push(s),
+                Ev::Text | Ev::CData => acc.push(self.piece),
                 Ev::Char(c) => acc.push_char(c),
                 Ev::End => return Ok(acc),
                 Ev::Start(tag) => return Err(self.unexpected(&tag, Ctx::Other)),
@@ -970,15 +1079,15 @@ impl<'a> Decoder<'a> {
     }
 
     /// A token element's text parsed as `T`.
-    fn parse<T: FromStr<Err = ValueError>>(&mut self, tag: &Tag<'a>) -> Result<T> {
+    fn parse<T: FromStr<Err = ValueError>>(&mut self, tag: &Tag) -> Result<T> {
         let t = self.token()?;
         t.parse()
-            .map_err(|e| self.err_closed(ErrorKind::InvalidValue(e), tag.offset))
+            .map_err(|e| self.err_closed(ErrorKind::InvalidValue(e), tag.at()))
     }
 
-    fn count(&mut self, tag: &Tag<'a>) -> Result<u64> {
+    fn count(&mut self, tag: &Tag) -> Result<u64> {
         let t = self.token()?;
-        parse_count(&t).map_err(|e| self.err_closed(ErrorKind::InvalidValue(e), tag.offset))
+        parse_count(&t).map_err(|e| self.err_closed(ErrorKind::InvalidValue(e), tag.at()))
     }
 
     /// An `EMPTY` element: white space and comments only.
@@ -986,9 +1095,9 @@ impl<'a> Decoder<'a> {
         loop {
             match self.next()? {
                 Ev::End => return Ok(()),
-                Ev::Text(s) if all_ws(s) => {}
+                Ev::Text if all_ws(self.piece) => {}
                 Ev::Start(tag) => return Err(self.unexpected(&tag, Ctx::Other)),
-                Ev::Text(_) | Ev::Char(_) | Ev::CData(_) => {
+                Ev::Text | Ev::Char(_) | Ev::CData => {
                     return Err(self.err_here(ErrorKind::UnexpectedText, self.pos));
                 }
             }
@@ -1011,31 +1120,31 @@ impl<'a> Decoder<'a> {
         let mut span = None;
         let mut meta = None;
         while let Some(tag) = self.child(Ctx::Other)? {
-            match tag.local {
-                b"VerDTD" => once!(self, ver_dtd, tag, self.token()?),
-                b"VerProto" => once!(self, ver_proto, tag, self.token()?),
-                b"SessionID" => once!(self, session_id, tag, {
+            match tag.el {
+                El::VerDTD => once!(self, ver_dtd, tag, self.token()?),
+                El::VerProto => once!(self, ver_proto, tag, self.token()?),
+                El::SessionID => once!(self, session_id, tag, {
                     let t = self.token()?;
                     SessionId::new(t)
-                        .map_err(|e| self.err_closed(ErrorKind::InvalidValue(e), tag.offset))?
+                        .map_err(|e| self.err_closed(ErrorKind::InvalidValue(e), tag.at()))?
                 }),
-                b"MsgID" => once!(self, msg_id, tag, self.parse::<MsgId>(&tag)?),
-                b"Target" => once!(self, target, tag, {
+                El::MsgID => once!(self, msg_id, tag, self.parse::<MsgId>(&tag)?),
+                El::Target => once!(self, target, tag, {
                     let (loc_uri, loc_name) = self.loc()?;
                     Target { loc_uri, loc_name }
                 }),
-                b"Source" => once!(self, source, tag, {
+                El::Source => once!(self, source, tag, {
                     let (loc_uri, loc_name) = self.loc()?;
                     Source { loc_uri, loc_name }
                 }),
-                b"RespURI" => once!(self, resp_uri, tag, self.token()?),
-                b"NoResp" => flag!(self, no_resp, tag),
-                b"Cred" => once!(self, cred, tag, {
+                El::RespURI => once!(self, resp_uri, tag, self.token()?),
+                El::NoResp => flag!(self, no_resp, tag),
+                El::Cred => once!(self, cred, tag, {
                     let (c, s) = self.cred()?;
                     span = Some(s);
                     c
                 }),
-                b"Meta" => once!(self, meta, tag, self.meta()?),
+                El::Meta => once!(self, meta, tag, self.meta()?),
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
@@ -1059,9 +1168,9 @@ impl<'a> Decoder<'a> {
         let mut loc_uri = None;
         let mut loc_name = None;
         while let Some(tag) = self.child(Ctx::Other)? {
-            match tag.local {
-                b"LocURI" => once!(self, loc_uri, tag, self.token()?),
-                b"LocName" => once!(self, loc_name, tag, self.token()?),
+            match tag.el {
+                El::LocURI => once!(self, loc_uri, tag, self.token()?),
+                El::LocName => once!(self, loc_name, tag, self.token()?),
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
@@ -1072,8 +1181,8 @@ impl<'a> Decoder<'a> {
     fn parent_loc(&mut self) -> Result<Cow<'a, str>> {
         let mut loc_uri = None;
         while let Some(tag) = self.child(Ctx::Other)? {
-            match tag.local {
-                b"LocURI" => once!(self, loc_uri, tag, self.token()?),
+            match tag.el {
+                El::LocURI => once!(self, loc_uri, tag, self.token()?),
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
@@ -1086,9 +1195,9 @@ impl<'a> Decoder<'a> {
         let mut data = None;
         let mut span = 0..0;
         while let Some(tag) = self.child(Ctx::Other)? {
-            match tag.local {
-                b"Meta" => once!(self, meta, tag, self.meta()?),
-                b"Data" => once!(self, data, tag, {
+            match tag.el {
+                El::Meta => once!(self, meta, tag, self.meta()?),
+                El::Data => once!(self, data, tag, {
                     let start = self.after();
                     let text = self.text()?.into_cow();
                     span = start..self.pos.max(start);
@@ -1104,8 +1213,8 @@ impl<'a> Decoder<'a> {
     fn chal(&mut self) -> Result<Chal<'a>> {
         let mut meta = None;
         while let Some(tag) = self.child(Ctx::Other)? {
-            match tag.local {
-                b"Meta" => once!(self, meta, tag, self.meta()?),
+            match tag.el {
+                El::Meta => once!(self, meta, tag, self.meta()?),
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
@@ -1119,36 +1228,42 @@ impl<'a> Decoder<'a> {
 
     fn meta(&mut self) -> Result<Meta<'a>> {
         let mut m = Meta::default();
+        self.meta_into(&mut m)?;
+        Ok(m)
+    }
+
+    /// Reads a `Meta` into `m` (in place: a `Meta` is large).
+    fn meta_into(&mut self, m: &mut Meta<'a>) -> Result<()> {
         while let Some(tag) = self.metinf_child()? {
-            match tag.local {
-                b"FieldLevel" => flag!(self, m.field_level, tag),
-                b"Format" => once!(self, m.format, tag, Format::from_token(self.token()?)),
-                b"Type" => once!(self, m.ty, tag, self.token()?),
-                b"Mark" => once!(self, m.mark, tag, Mark::from_token(self.token()?)),
-                b"Size" => once!(self, m.size, tag, self.count(&tag)?),
-                b"Anchor" => once!(self, m.anchor, tag, Box::new(self.anchor()?)),
-                b"Version" => once!(self, m.version, tag, self.token()?),
-                b"NextNonce" => once!(self, m.next_nonce, tag, self.token()?),
-                b"MaxMsgSize" => once!(self, m.max_msg_size, tag, self.count(&tag)?),
-                b"MaxObjSize" => once!(self, m.max_obj_size, tag, self.count(&tag)?),
-                b"EMI" => {
+            match tag.el {
+                El::FieldLevel => flag!(self, m.field_level, tag),
+                El::Format => once!(self, m.format, tag, Format::from_token(self.token()?)),
+                El::Type => once!(self, m.ty, tag, self.token()?),
+                El::Mark => once!(self, m.mark, tag, Mark::from_token(self.token()?)),
+                El::Size => once!(self, m.size, tag, self.count(&tag)?),
+                El::Anchor => once!(self, m.anchor, tag, Box::new(self.anchor()?)),
+                El::Version => once!(self, m.version, tag, self.token()?),
+                El::NextNonce => once!(self, m.next_nonce, tag, self.token()?),
+                El::MaxMsgSize => once!(self, m.max_msg_size, tag, self.count(&tag)?),
+                El::MaxObjSize => once!(self, m.max_obj_size, tag, self.count(&tag)?),
+                El::EMI => {
                     let t = self.token()?;
                     m.emi.push(t);
                 }
-                b"Mem" => once!(self, m.mem, tag, Box::new(self.mem()?)),
+                El::Mem => once!(self, m.mem, tag, Box::new(self.mem()?)),
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
-        Ok(m)
+        Ok(())
     }
 
     fn anchor(&mut self) -> Result<Anchor<'a>> {
         let mut last = None;
         let mut next = None;
         while let Some(tag) = self.metinf_child()? {
-            match tag.local {
-                b"Last" => once!(self, last, tag, self.token()?),
-                b"Next" => once!(self, next, tag, self.token()?),
+            match tag.el {
+                El::Last => once!(self, last, tag, self.token()?),
+                El::Next => once!(self, next, tag, self.token()?),
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
@@ -1163,10 +1278,10 @@ impl<'a> Decoder<'a> {
         let mut free_mem = None;
         let mut free_id = None;
         while let Some(tag) = self.metinf_child()? {
-            match tag.local {
-                b"SharedMem" => flag!(self, shared_mem, tag),
-                b"FreeMem" => once!(self, free_mem, tag, self.token()?),
-                b"FreeID" => once!(self, free_id, tag, self.token()?),
+            match tag.el {
+                El::SharedMem => flag!(self, shared_mem, tag),
+                El::FreeMem => once!(self, free_mem, tag, self.token()?),
+                El::FreeID => once!(self, free_id, tag, self.token()?),
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
@@ -1184,13 +1299,13 @@ impl<'a> Decoder<'a> {
         let mut commands = Vec::new();
         let mut is_final = false;
         while let Some(tag) = self.child(Ctx::Commands)? {
-            if tag.local == b"Final" {
+            if tag.el == El::Final {
                 flag!(self, is_final, tag);
                 continue;
             }
             if is_final {
                 return Err(self
-                    .err_here(ErrorKind::MisplacedElement, tag.offset)
+                    .err_here(ErrorKind::MisplacedElement, tag.at())
                     .with_detail("command after Final"));
             }
             match self.command(&tag, true)? {
@@ -1203,19 +1318,19 @@ impl<'a> Decoder<'a> {
 
     /// A command element (its start tag already read); `None` if `tag` names no command allowed
     /// here. `Results` and `Status` are allowed only at body level.
-    fn command(&mut self, tag: &Tag<'a>, body_level: bool) -> Result<Option<Command<'a>>> {
-        Ok(Some(match tag.local {
-            b"Alert" => Command::Alert(self.alert()?),
-            b"Add" => Command::Add(self.item_command()?),
-            b"Replace" => Command::Replace(self.item_command()?),
-            b"Copy" => Command::Copy(self.item_command()?),
-            b"Delete" => Command::Delete(self.delete()?),
-            b"Exec" => Command::Exec(self.exec()?),
-            b"Get" => Command::Get(self.get()?),
-            b"Atomic" => Command::Atomic(self.container()?),
-            b"Sequence" => Command::Sequence(self.container()?),
-            b"Status" if body_level => Command::Status(self.status()?),
-            b"Results" if body_level => Command::Results(self.results()?),
+    fn command(&mut self, tag: &Tag, body_level: bool) -> Result<Option<Command<'a>>> {
+        Ok(Some(match tag.el {
+            El::Alert => Command::Alert(self.alert()?),
+            El::Add => Command::Add(self.item_command()?),
+            El::Replace => Command::Replace(self.item_command()?),
+            El::Copy => Command::Copy(self.item_command()?),
+            El::Delete => Command::Delete(self.delete()?),
+            El::Exec => Command::Exec(self.exec()?),
+            El::Get => Command::Get(self.get()?),
+            El::Atomic => Command::Atomic(self.container()?),
+            El::Sequence => Command::Sequence(self.container()?),
+            El::Status if body_level => Command::Status(self.status()?),
+            El::Results if body_level => Command::Results(self.results()?),
             _ => return Ok(None),
         }))
     }
@@ -1228,13 +1343,13 @@ impl<'a> Decoder<'a> {
         let mut correlator = None;
         let mut items = Vec::new();
         while let Some(tag) = self.child(Ctx::Other)? {
-            match tag.local {
-                b"CmdID" => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
-                b"NoResp" => flag!(self, no_resp, tag),
-                b"Cred" => once!(self, cred, tag, Box::new(self.cred()?.0)),
-                b"Data" => once!(self, data, tag, self.parse::<AlertCode>(&tag)?),
-                b"Correlator" => once!(self, correlator, tag, self.token()?),
-                b"Item" => items.push(self.item()?),
+            match tag.el {
+                El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                El::NoResp => flag!(self, no_resp, tag),
+                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                El::Data => once!(self, data, tag, self.parse::<AlertCode>(&tag)?),
+                El::Correlator => once!(self, correlator, tag, self.token()?),
+                El::Item => self.push_item(&mut items)?,
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
@@ -1255,12 +1370,12 @@ impl<'a> Decoder<'a> {
         let mut meta = None;
         let mut items = Vec::new();
         while let Some(tag) = self.child(Ctx::Other)? {
-            match tag.local {
-                b"CmdID" => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
-                b"NoResp" => flag!(self, no_resp, tag),
-                b"Cred" => once!(self, cred, tag, Box::new(self.cred()?.0)),
-                b"Meta" => once!(self, meta, tag, Box::new(self.meta()?)),
-                b"Item" => items.push(self.item()?),
+            match tag.el {
+                El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                El::NoResp => flag!(self, no_resp, tag),
+                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
+                El::Item => self.push_item(&mut items)?,
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
@@ -1282,14 +1397,14 @@ impl<'a> Decoder<'a> {
         let mut meta = None;
         let mut items = Vec::new();
         while let Some(tag) = self.child(Ctx::Other)? {
-            match tag.local {
-                b"CmdID" => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
-                b"NoResp" => flag!(self, no_resp, tag),
-                b"Archive" => flag!(self, archive, tag),
-                b"SftDel" => flag!(self, sft_del, tag),
-                b"Cred" => once!(self, cred, tag, Box::new(self.cred()?.0)),
-                b"Meta" => once!(self, meta, tag, Box::new(self.meta()?)),
-                b"Item" => items.push(self.item()?),
+            match tag.el {
+                El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                El::NoResp => flag!(self, no_resp, tag),
+                El::Archive => flag!(self, archive, tag),
+                El::SftDel => flag!(self, sft_del, tag),
+                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
+                El::Item => self.push_item(&mut items)?,
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
@@ -1312,13 +1427,13 @@ impl<'a> Decoder<'a> {
         let mut correlator = None;
         let mut item = None;
         while let Some(tag) = self.child(Ctx::Other)? {
-            match tag.local {
-                b"CmdID" => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
-                b"NoResp" => flag!(self, no_resp, tag),
-                b"Cred" => once!(self, cred, tag, Box::new(self.cred()?.0)),
-                b"Meta" => once!(self, meta, tag, Box::new(self.meta()?)),
-                b"Correlator" => once!(self, correlator, tag, self.token()?),
-                b"Item" => once!(self, item, tag, Box::new(self.item()?)),
+            match tag.el {
+                El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                El::NoResp => flag!(self, no_resp, tag),
+                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
+                El::Correlator => once!(self, correlator, tag, self.token()?),
+                El::Item => once!(self, item, tag, Box::new(self.item()?)),
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
@@ -1340,13 +1455,13 @@ impl<'a> Decoder<'a> {
         let mut meta = None;
         let mut items = Vec::new();
         while let Some(tag) = self.child(Ctx::Other)? {
-            match tag.local {
-                b"CmdID" => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
-                b"NoResp" => flag!(self, no_resp, tag),
-                b"Lang" => once!(self, lang, tag, self.token()?),
-                b"Cred" => once!(self, cred, tag, Box::new(self.cred()?.0)),
-                b"Meta" => once!(self, meta, tag, Box::new(self.meta()?)),
-                b"Item" => items.push(self.item()?),
+            match tag.el {
+                El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                El::NoResp => flag!(self, no_resp, tag),
+                El::Lang => once!(self, lang, tag, self.token()?),
+                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
+                El::Item => self.push_item(&mut items)?,
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
@@ -1366,10 +1481,10 @@ impl<'a> Decoder<'a> {
         let mut meta = None;
         let mut commands = Vec::new();
         while let Some(tag) = self.child(Ctx::Commands)? {
-            match tag.local {
-                b"CmdID" => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
-                b"NoResp" => flag!(self, no_resp, tag),
-                b"Meta" => once!(self, meta, tag, Box::new(self.meta()?)),
+            match tag.el {
+                El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                El::NoResp => flag!(self, no_resp, tag),
+                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
                 _ => match self.command(&tag, false)? {
                     Some(c) => commands.push(c),
                     None => return Err(self.unexpected(&tag, Ctx::Commands)),
@@ -1393,14 +1508,14 @@ impl<'a> Decoder<'a> {
         let mut source_ref = None;
         let mut items = Vec::new();
         while let Some(tag) = self.child(Ctx::Other)? {
-            match tag.local {
-                b"CmdID" => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
-                b"MsgRef" => once!(self, msg_ref, tag, self.parse::<MsgId>(&tag)?),
-                b"CmdRef" => once!(self, cmd_ref, tag, self.parse::<CmdRef>(&tag)?),
-                b"Meta" => once!(self, meta, tag, Box::new(self.meta()?)),
-                b"TargetRef" => once!(self, target_ref, tag, self.token()?),
-                b"SourceRef" => once!(self, source_ref, tag, self.token()?),
-                b"Item" => items.push(self.item()?),
+            match tag.el {
+                El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                El::MsgRef => once!(self, msg_ref, tag, self.parse::<MsgId>(&tag)?),
+                El::CmdRef => once!(self, cmd_ref, tag, self.parse::<CmdRef>(&tag)?),
+                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
+                El::TargetRef => once!(self, target_ref, tag, self.token()?),
+                El::SourceRef => once!(self, source_ref, tag, self.token()?),
+                El::Item => self.push_item(&mut items)?,
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
@@ -1427,23 +1542,23 @@ impl<'a> Decoder<'a> {
         let mut data = None;
         let mut items = Vec::new();
         while let Some(tag) = self.child(Ctx::Other)? {
-            match tag.local {
-                b"CmdID" => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
-                b"MsgRef" => once!(self, msg_ref, tag, self.parse::<MsgId>(&tag)?),
-                b"CmdRef" => once!(self, cmd_ref, tag, self.parse::<CmdRef>(&tag)?),
-                b"Cmd" => once!(self, cmd, tag, self.token()?),
-                b"TargetRef" => {
+            match tag.el {
+                El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                El::MsgRef => once!(self, msg_ref, tag, self.parse::<MsgId>(&tag)?),
+                El::CmdRef => once!(self, cmd_ref, tag, self.parse::<CmdRef>(&tag)?),
+                El::Cmd => once!(self, cmd, tag, self.token()?),
+                El::TargetRef => {
                     let t = self.token()?;
                     target_ref.push(t);
                 }
-                b"SourceRef" => {
+                El::SourceRef => {
                     let t = self.token()?;
                     source_ref.push(t);
                 }
-                b"Cred" => once!(self, cred, tag, Box::new(self.cred()?.0)),
-                b"Chal" => once!(self, chal, tag, Box::new(self.chal()?)),
-                b"Data" => once!(self, data, tag, self.parse::<StatusCode>(&tag)?),
-                b"Item" => items.push(self.item()?),
+                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                El::Chal => once!(self, chal, tag, Box::new(self.chal()?)),
+                El::Data => once!(self, data, tag, self.parse::<StatusCode>(&tag)?),
+                El::Item => self.push_item(&mut items)?,
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
@@ -1466,32 +1581,51 @@ impl<'a> Decoder<'a> {
 
     fn item(&mut self) -> Result<Item<'a>> {
         let mut item = Item::default();
+        self.item_into(&mut item)?;
+        Ok(item)
+    }
+
+    /// Reads an `Item` straight into the end of `items` (an `Item` is large).
+    fn push_item(&mut self, items: &mut Vec<Item<'a>>) -> Result<()> {
+        items.push(Item::default());
+        match items.last_mut() {
+            Some(item) => self.item_into(item),
+            None => Ok(()),
+        }
+    }
+
+    fn item_into(&mut self, item: &mut Item<'a>) -> Result<()> {
         let mut seen_data = false;
         while let Some(tag) = self.child(Ctx::Other)? {
-            match tag.local {
-                b"Target" => once!(self, item.target, tag, {
+            match tag.el {
+                El::Target => once!(self, item.target, tag, {
                     let (loc_uri, loc_name) = self.loc()?;
                     Target { loc_uri, loc_name }
                 }),
-                b"Source" => once!(self, item.source, tag, {
+                El::Source => once!(self, item.source, tag, {
                     let (loc_uri, loc_name) = self.loc()?;
                     Source { loc_uri, loc_name }
                 }),
-                b"SourceParent" => once!(self, item.source_parent, tag, self.parent_loc()?),
-                b"TargetParent" => once!(self, item.target_parent, tag, self.parent_loc()?),
-                b"Meta" => once!(self, item.meta, tag, self.meta()?),
-                b"Data" => {
+                El::SourceParent => once!(self, item.source_parent, tag, self.parent_loc()?),
+                El::TargetParent => once!(self, item.target_parent, tag, self.parent_loc()?),
+                El::Meta => {
+                    if item.meta.is_some() {
+                        return Err(self.err_here(ErrorKind::DuplicateElement, tag.at()));
+                    }
+                    self.meta_into(item.meta.insert(Meta::default()))?;
+                }
+                El::Data => {
                     if seen_data {
-                        return Err(self.err_here(ErrorKind::DuplicateElement, tag.offset));
+                        return Err(self.err_here(ErrorKind::DuplicateElement, tag.at()));
                     }
                     seen_data = true;
                     item.data = Some(self.item_data()?);
                 }
-                b"MoreData" => flag!(self, item.more_data, tag),
+                El::MoreData => flag!(self, item.more_data, tag),
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
-        Ok(item)
+        Ok(())
     }
 
     /// `Item/Data`: character data (escaped, CDATA or both, never trimmed) or an XML fragment.
@@ -1504,16 +1638,16 @@ impl<'a> Decoder<'a> {
         self.foreign_from = self.stack.len() + 1;
         loop {
             match self.next()? {
-                Ev::Text(s) => {
-                    acc.push(s);
+                Ev::Text => {
+                    acc.push(self.piece);
                     other = true;
                 }
                 Ev::Char(c) => {
                     acc.push_char(c);
                     other = true;
                 }
-                Ev::CData(s) => {
-                    acc.push(s);
+                Ev::CData => {
+                    acc.push(self.piece);
                     cdata = true;
                 }
                 Ev::Start(_) => {
@@ -1551,7 +1685,7 @@ impl<'a> Decoder<'a> {
                 Ev::Start(_) => level += 1,
                 Ev::End if level == 0 => break,
                 Ev::End => level -= 1,
-                Ev::Text(_) | Ev::Char(_) | Ev::CData(_) => {}
+                Ev::Text | Ev::Char(_) | Ev::CData => {}
             }
             if self.pos.saturating_sub(content_start) > self.max_text {
                 return Err(self.err_here(ErrorKind::LimitExceeded(Limit::TextLength), self.pos));
@@ -1563,6 +1697,33 @@ impl<'a> Decoder<'a> {
             .and_then(|b| core::str::from_utf8(b).ok())
             .ok_or_else(|| self.syntax(end, "internal: fragment outside input"))
     }
+}
+
+fn trim_start_ws(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|&&c| is_xml_ws(c)).count();
+    &b[n..]
+}
+
+fn trim_end_ws(b: &[u8]) -> &[u8] {
+    let n = b.iter().rev().take_while(|&&c| is_xml_ws(c)).count();
+    &b[..b.len() - n]
+}
+
+/// Whether text holds `]]>`, which character data may not.
+#[inline]
+fn has_cdata_end(b: &[u8]) -> bool {
+    if !b.contains(&b'>') {
+        return false;
+    }
+    let mut from = 0;
+    while let Some(i) = b[from..].iter().position(|&c| c == b'>') {
+        let at = from + i;
+        if at >= 2 && b[at - 2] == b']' && b[at - 1] == b']' {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
 }
 
 /// The part of a qualified name after its prefix.

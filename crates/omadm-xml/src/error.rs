@@ -5,6 +5,8 @@ use core::fmt;
 
 use omadm_syncml::ValueError;
 
+use crate::names::El;
+
 /// Why a message could not be decoded, where, and in which element.
 ///
 /// Tests and callers match on [`Error::kind`]; the [`Display`](fmt::Display) text (lowercase, one
@@ -182,13 +184,13 @@ impl DsCommand {
         }
     }
 
-    pub(crate) fn from_name(local: &[u8]) -> Option<Self> {
-        Some(match local {
-            b"Sync" => DsCommand::Sync,
-            b"Map" => DsCommand::Map,
-            b"Put" => DsCommand::Put,
-            b"Search" => DsCommand::Search,
-            b"Move" => DsCommand::Move,
+    pub(crate) fn from_el(el: El) -> Option<Self> {
+        Some(match el {
+            El::Sync => DsCommand::Sync,
+            El::Map => DsCommand::Map,
+            El::Put => DsCommand::Put,
+            El::Search => DsCommand::Search,
+            El::Move => DsCommand::Move,
             _ => return None,
         })
     }

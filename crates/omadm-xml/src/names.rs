@@ -1,91 +1,108 @@
 //! The element vocabularies the decoder tells apart: SyncML RepPro element names and MetInf
 //! element names (to say "misplaced" rather than "unknown"), and XML's own character classes.
 
-/// Whether `local` names an element of the SyncML representation protocol (DM or DS).
-pub(crate) fn is_syncml(local: &[u8]) -> bool {
-    matches!(
-        local,
-        b"Add"
-            | b"Alert"
-            | b"Archive"
-            | b"Atomic"
-            | b"Chal"
-            | b"Cmd"
-            | b"CmdID"
-            | b"CmdRef"
-            | b"Copy"
-            | b"Correlator"
-            | b"Cred"
-            | b"Data"
-            | b"Delete"
-            | b"Exec"
-            | b"Field"
-            | b"Filter"
-            | b"FilterType"
-            | b"Final"
-            | b"Get"
-            | b"Item"
-            | b"Lang"
-            | b"LocName"
-            | b"LocURI"
-            | b"Map"
-            | b"MapItem"
-            | b"Meta"
-            | b"MoreData"
-            | b"Move"
-            | b"MsgID"
-            | b"MsgRef"
-            | b"NoResp"
-            | b"NoResults"
-            | b"NumberOfChanges"
-            | b"Put"
-            | b"Record"
-            | b"Replace"
-            | b"RespURI"
-            | b"Results"
-            | b"Search"
-            | b"Sequence"
-            | b"SessionID"
-            | b"SftDel"
-            | b"Source"
-            | b"SourceParent"
-            | b"SourceRef"
-            | b"Status"
-            | b"Sync"
-            | b"SyncBody"
-            | b"SyncHdr"
-            | b"SyncML"
-            | b"Target"
-            | b"TargetParent"
-            | b"TargetRef"
-            | b"VerDTD"
-            | b"VerProto"
-    )
+/// The elements of SyncML RepPro (DM and DS) and of the MetInf DTD, by local name, so that the
+/// decoder compares a name once per element and then matches on a small enum.
+macro_rules! elements {
+    (syncml: $($s:ident)*; metinf: $($m:ident)*;) => {
+        #[allow(clippy::upper_case_acronyms)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum El {
+            $($s,)*
+            $($m,)*
+            /// Any other name.
+            Other,
+        }
+
+        /// The lookup keys of the known names (see [`key`]).
+        #[allow(non_upper_case_globals)]
+        struct K;
+
+        #[allow(non_upper_case_globals)]
+        impl K {
+            $(const $s: u32 = key(stringify!($s).as_bytes());)*
+            $(const $m: u32 = key(stringify!($m).as_bytes());)*
+        }
+
+        impl El {
+            /// Every known element.
+            #[cfg(test)]
+            pub(crate) const ALL: &'static [El] = &[$(El::$s,)* $(El::$m,)*];
+
+            /// The element with this local name.
+            #[inline]
+            pub(crate) fn of(local: &[u8]) -> El {
+                let el = match key(local) {
+                    $(K::$s => El::$s,)*
+                    $(K::$m => El::$m,)*
+                    _ => return El::Other,
+                };
+                if eq_same_len(el.name().as_bytes(), local) { el } else { El::Other }
+            }
+
+            /// The local name.
+            pub(crate) fn name(self) -> &'static str {
+                match self {
+                    $(El::$s => stringify!($s),)*
+                    $(El::$m => stringify!($m),)*
+                    El::Other => "",
+                }
+            }
+
+            /// Whether this is an element of SyncML RepPro (DM or DS).
+            #[cfg(test)]
+            pub(crate) fn is_syncml(self) -> bool {
+                matches!(self, $(El::$s)|*)
+            }
+
+            /// Whether this is an element of the MetInf DTD.
+            pub(crate) fn is_metinf(self) -> bool {
+                matches!(self, $(El::$m)|*)
+            }
+        }
+    };
 }
 
-/// Whether `local` names an element of the MetInf DTD (`syncml:metinf`).
-pub(crate) fn is_metinf(local: &[u8]) -> bool {
-    matches!(
-        local,
-        b"Anchor"
-            | b"EMI"
-            | b"FieldLevel"
-            | b"Format"
-            | b"FreeID"
-            | b"FreeMem"
-            | b"Last"
-            | b"Mark"
-            | b"MaxMsgSize"
-            | b"MaxObjSize"
-            | b"Mem"
-            | b"MetInf"
-            | b"Next"
-            | b"NextNonce"
-            | b"SharedMem"
-            | b"Size"
-            | b"Type"
-            | b"Version"
-    )
+/// Compares two byte strings already known to have the same length, without a library call for
+/// the short names this crate compares.
+#[inline]
+fn eq_same_len(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let w8 = |s: &[u8], i: usize| {
+        s.get(i..i + 8)
+            .and_then(|w| w.try_into().ok())
+            .map(u64::from_ne_bytes)
+    };
+    let w4 = |s: &[u8], i: usize| {
+        s.get(i..i + 4)
+            .and_then(|w| w.try_into().ok())
+            .map(u32::from_ne_bytes)
+    };
+    if (8..=16).contains(&n) {
+        w8(a, 0) == w8(b, 0) && w8(a, n - 8) == w8(b, n - 8)
+    } else if (4..8).contains(&n) {
+        w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4)
+    } else {
+        a == b
+    }
+}
+
+/// A cheap lookup key for a name: its length and three of its bytes. The known names have
+/// distinct keys (a unit test checks); a candidate is always confirmed by a full comparison.
+const fn key(n: &[u8]) -> u32 {
+    let len = n.len();
+    if len == 0 || len > 255 {
+        return 0;
+    }
+    ((len as u32) << 24) | ((n[0] as u32) << 16) | ((n[len / 2] as u32) << 8) | (n[len - 1] as u32)
+}
+
+elements! {
+    syncml: Add Alert Archive Atomic Chal Cmd CmdID CmdRef Copy Correlator Cred Data Delete Exec Field Filter FilterType Final Get Item Lang LocName LocURI Map MapItem Meta MoreData Move MsgID MsgRef NoResp NoResults NumberOfChanges Put Record Replace RespURI Results Search Sequence SessionID SftDel Source SourceParent SourceRef Status Sync SyncBody SyncHdr SyncML Target TargetParent TargetRef VerDTD VerProto;
+    metinf: Anchor EMI FieldLevel Format FreeID FreeMem Last Mark MaxMsgSize MaxObjSize Mem MetInf Next NextNonce SharedMem Size Type Version;
 }
 
 /// XML white space (`S`): space, TAB, CR, LF.
@@ -103,7 +120,11 @@ pub(crate) fn all_ws(s: &str) -> bool {
 /// Trims XML white space (only space, TAB, CR, LF) from both ends.
 #[inline]
 pub(crate) fn trim_ws(s: &str) -> &str {
-    s.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+    let b = s.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(&f), Some(&l)) if !is_xml_ws(f) && !is_xml_ws(l) => s,
+        _ => s.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n')),
+    }
 }
 
 /// Whether `c` is an XML 1.0 `Char`.
@@ -133,8 +154,10 @@ pub(crate) fn first_non_xml_char(input: &[u8]) -> Option<usize> {
     // chunk: C0 controls are rare and 0xEF only starts U+F000..U+FFFF.
     const CHUNK: usize = 64;
     for (i, chunk) in input.chunks(CHUNK).enumerate() {
+        // Non-short-circuit operators keep this loop branch-free, so it vectorises.
         let suspect = chunk.iter().fold(false, |acc, &b| {
-            acc | ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r')) | (b == 0xEF)
+            let control = (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r');
+            acc | control | (b == 0xEF)
         });
         if suspect {
             let base = i * CHUNK;
@@ -160,14 +183,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn vocabularies_are_disjoint() {
+    fn vocabularies_are_disjoint_and_keys_unique() {
         for n in [
             "Type", "Format", "Mark", "Anchor", "Next", "Version", "Size",
         ] {
-            assert!(is_metinf(n.as_bytes()) && !is_syncml(n.as_bytes()), "{n}");
+            let e = El::of(n.as_bytes());
+            assert!(e.is_metinf() && !e.is_syncml(), "{n}");
         }
         for n in ["Meta", "Data", "LocURI", "SyncML"] {
-            assert!(is_syncml(n.as_bytes()) && !is_metinf(n.as_bytes()), "{n}");
+            let e = El::of(n.as_bytes());
+            assert!(e.is_syncml() && !e.is_metinf(), "{n}");
+        }
+        for (i, a) in El::ALL.iter().enumerate() {
+            assert_eq!(El::of(a.name().as_bytes()), *a);
+            for b in &El::ALL[i + 1..] {
+                assert_ne!(
+                    key(a.name().as_bytes()),
+                    key(b.name().as_bytes()),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
+        for other in ["", "Syncml", "Alerts", "Sizf", "x", "SyncMLSyncMLSyncML"] {
+            assert_eq!(El::of(other.as_bytes()), El::Other, "{other}");
+        }
+    }
+
+    #[test]
+    fn short_comparisons() {
+        for (a, b, eq) in [
+            (&b"abc"[..], &b"abc"[..], true),
+            (b"abd", b"abc", false),
+            (b"abcd", b"abcd", true),
+            (b"abcde", b"abxde", false),
+            (b"abcdefgh", b"abcdefgh", true),
+            (b"abcdefghijk", b"abcdefghijx", false),
+            (b"abcdefghijk", b"xbcdefghijk", false),
+            (b"abcdefghijklmnopq", b"abcdefghijklmnopq", true),
+            (b"abcdefghijklmnopq", b"abcdefghiXklmnopq", false),
+            (b"ab", b"abc", false),
+        ] {
+            assert_eq!(eq_same_len(a, b), eq, "{a:?} {b:?}");
         }
     }
 

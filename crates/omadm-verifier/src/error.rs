@@ -64,9 +64,9 @@ pub enum IgnoreReason {
     NotSessionless(Violation),
     /// The `MsgID` was already accepted under this nonce, or is older than the 64-wide window.
     Replayed,
-    /// The profile check passed but a report could not be built from the message: a bug in this
-    /// crate or its dependencies, never expected. The message is ignored rather than accepted
-    /// with different content.
+    /// The profile check passed but did not yield one report per command: a bug in this crate
+    /// or its dependencies, never expected. The message is ignored rather than accepted with
+    /// different content.
     Internal,
 }
 

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use omadm_dmsec::{Algorithm, AuthType, MacParams, Nonce, verify_md5};
 use omadm_syncml::sessionless::{self, SessionlessReport};
-use omadm_syncml::{CmdId, Command, Format, MsgId, SyncHdr, SyncMl};
+use omadm_syncml::{CmdId, Format, MsgId, SyncHdr};
 use omadm_xml::Limits;
 
 use crate::error::{IgnoreReason, Ignored, Pinned};
@@ -193,7 +193,7 @@ impl<'a> Pending<'a> {
     /// carrier; the two are equal whenever both exist).
     #[must_use]
     pub fn username(&self) -> &str {
-        self.claim.username()
+        self.claim.username(&self.hdr)
     }
 
     /// The claimed device id, `SyncHdr/Source/LocURI`.
@@ -265,7 +265,7 @@ impl<'a> Pending<'a> {
             claim,
             limits,
         } = self;
-        if secret.username() != claim.username() {
+        if secret.username() != claim.username(&hdr) {
             return Err(IgnoreReason::UnknownDevice);
         }
         let policy = secret.policy();
@@ -274,24 +274,25 @@ impl<'a> Pending<'a> {
         }
         let nonce = secret.nonce();
 
-        // The proof of origin, over the raw bytes, before the body is read.
-        if let Some(params) = &claim.params {
+        // The proof of origin, over the raw bytes, before the body is read. The carrier alone
+        // decides what must verify: a MAC carrier without a MAC can never pass.
+        if matches!(claim.carrier, Carrier::InMessage | Carrier::Header) {
+            let params = claim.params.as_ref().ok_or(IgnoreReason::BadMac)?;
             if params.algorithm() != policy.algorithm() {
                 return Err(IgnoreReason::WrongScheme(Pinned::Algorithm));
             }
             let key = secret.mac_key().ok_or(IgnoreReason::BadMac)?;
-            let verified = match claim.carrier {
-                Carrier::InMessage => {
-                    key.verify_excluding(nonce, body, claim.cred_span.clone(), params.mac())
-                }
-                Carrier::Header | Carrier::Transport => key.verify(nonce, body, params.mac()),
+            let verified = if claim.carrier == Carrier::InMessage {
+                key.verify_excluding(nonce, body, claim.cred_span.clone(), params.mac())
+            } else {
+                key.verify(nonce, body, params.mac())
             };
             verified.map_err(|_| IgnoreReason::BadMac)?;
         }
         if matches!(claim.carrier, Carrier::Header | Carrier::Transport) {
             let md5 = secret.md5().ok_or(IgnoreReason::BadCredential)?;
             let cred_data = hdr.cred.as_ref().map_or("", |c| &*c.data);
-            verify_md5(claim.username(), md5, nonce, cred_data)
+            verify_md5(claim.username(&hdr), md5, nonce, cred_data)
                 .map_err(|_| IgnoreReason::BadCredential)?;
         }
         drop(hdr);
@@ -301,12 +302,25 @@ impl<'a> Pending<'a> {
         if *msg.hdr.source.loc_uri != *secret.device_id() {
             return Err(IgnoreReason::DeviceMismatch);
         }
-        // The first violation, in the order `check` reports them.
-        if let Err(v) = sessionless::reports(&msg) {
-            return Err(IgnoreReason::NotSessionless(v));
+        // The first violation, in the order `check` reports them; otherwise the reports, one
+        // per command (every command is now a Sessionless Report Alert), in body order.
+        let reports = sessionless::reports(&msg).map_err(IgnoreReason::NotSessionless)?;
+        if reports.len() != msg.body.commands.len() {
+            return Err(IgnoreReason::Internal);
         }
-        let SyncMl { hdr, body, .. } = msg;
-        let reports = into_reports(body.commands)?;
+        // `reports` borrows `msg`, which is dropped here: detach each report (one copy per text,
+        // far cheaper than validating the values again through `SessionlessReport::new`).
+        let reports = msg
+            .body
+            .commands
+            .iter()
+            .zip(reports)
+            .map(|(command, report)| ReceivedReport {
+                cmd_id: command.cmd_id(),
+                report: report.into_owned(),
+            })
+            .collect();
+        let hdr = msg.hdr;
         Ok(Authenticated {
             username: hdr.source.loc_name.unwrap_or(Cow::Borrowed("")),
             device: hdr.source.loc_uri,
@@ -455,6 +469,9 @@ impl From<Ignored> for Verdict<'_> {
 }
 
 /// An accepted message: who sent it and its reports, in message order.
+///
+/// The username and device id borrow from the body; the reports are copies (see
+/// [`ReceivedReport`]). [`into_owned`](Self::into_owned) detaches the whole value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Accepted<'a> {
@@ -488,6 +505,11 @@ impl Accepted<'_> {
 }
 
 /// One report of an accepted message, with the `CmdID` of the Alert that carried it.
+///
+/// The report's texts are copied out of the decoded message (one allocation per text): the
+/// profile check that validates them yields reports borrowing the decoded message, not the body.
+/// The lifetime is kept so that a consuming check in `omadm-syncml` can hand out reports that
+/// borrow the body without an API change here.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ReceivedReport<'a> {
@@ -516,17 +538,17 @@ struct Claim {
     carrier: Carrier,
     /// The MAC parameter list (in-message and header carriers).
     params: Option<MacParams>,
-    /// `Source/LocName`, kept for the transport carrier (which has no parameter list).
-    loc_name: String,
     /// The `Cred/Data` content span.
     cred_span: Range<usize>,
 }
 
 impl Claim {
-    fn username(&self) -> &str {
+    /// The parameter list's username, or `Source/LocName` for the transport carrier (the two
+    /// are equal whenever both exist).
+    fn username<'s>(&'s self, hdr: &'s SyncHdr<'_>) -> &'s str {
         match &self.params {
             Some(p) => p.username().as_str(),
-            None => &self.loc_name,
+            None => hdr.source.loc_name.as_deref().unwrap_or_default(),
         }
     }
 }
@@ -622,7 +644,6 @@ fn inspect_header(
         Some(carrier) if clean => Some(Claim {
             carrier,
             params,
-            loc_name: loc_name.unwrap_or_default().to_owned(),
             cred_span: span,
         }),
         _ => None,
@@ -641,40 +662,4 @@ fn is_canonical(params: &MacParams, text: &str) -> bool {
     }
     let mut rest = Compare(text);
     fmt::write(&mut rest, format_args!("{params}")).is_ok() && rest.0.is_empty()
-}
-
-/// Moves the reports out of a body that [`sessionless::reports`] accepted: every command is a
-/// 1230 Alert with one valid Item. The values are checked again by [`SessionlessReport::new`]
-/// (cheap next to decoding) so that a report can only ever be built valid.
-fn into_reports<'a>(commands: Vec<Command<'a>>) -> Result<Vec<ReceivedReport<'a>>, IgnoreReason> {
-    let mut out = Vec::with_capacity(commands.len());
-    for command in commands {
-        let Command::Alert(alert) = command else {
-            return Err(not_conforming());
-        };
-        let cmd_id = alert.cmd_id;
-        let Some(item) = alert.items.into_iter().next() else {
-            return Err(not_conforming());
-        };
-        let meta = item.meta.unwrap_or_default();
-        let (Some(ty), Some(format), Some(data)) = (meta.ty, meta.format, item.data) else {
-            return Err(not_conforming());
-        };
-        let report = SessionlessReport::new(
-            item.source.map(|s| s.loc_uri),
-            ty,
-            format,
-            meta.mark,
-            data.value,
-        )
-        .map_err(|_| not_conforming())?;
-        out.push(ReceivedReport { cmd_id, report });
-    }
-    Ok(out)
-}
-
-/// Unreachable after `sessionless::reports` succeeded; kept so that a disagreement between the
-/// two can never accept a message.
-fn not_conforming() -> IgnoreReason {
-    IgnoreReason::Internal
 }

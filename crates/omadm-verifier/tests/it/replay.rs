@@ -129,3 +129,16 @@ fn the_replay_check_can_run_apart() {
     let verdict = authenticated.record(&mut state, at(12));
     assert!(matches!(verdict, Verdict::Ignored(_)));
 }
+
+#[test]
+fn the_server_can_move_every_step_across_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Verifier>();
+    send_sync::<DeviceSecret>();
+    send_sync::<ReplayState>();
+    send_sync::<omadm_verifier::Pending<'static>>();
+    send_sync::<omadm_verifier::Authenticated<'static>>();
+    send_sync::<omadm_verifier::ReplayClaim>();
+    send_sync::<Verdict<'static>>();
+    send_sync::<omadm_verifier::Ignored>();
+}

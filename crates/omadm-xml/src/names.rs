@@ -150,29 +150,46 @@ pub(crate) fn is_xml_name(b: &[u8]) -> bool {
 /// The offset of the first byte that cannot appear in an XML 1.0 document made of valid UTF-8:
 /// a C0 control other than TAB, LF, CR, or the first byte of U+FFFE / U+FFFF.
 pub(crate) fn first_non_xml_char(input: &[u8]) -> Option<usize> {
-    // A branch-free pass over fixed chunks (vectorises), then a precise look only at a suspect
-    // chunk: C0 controls are rare and 0xEF only starts U+F000..U+FFFF.
-    const CHUNK: usize = 64;
-    for (i, chunk) in input.chunks(CHUNK).enumerate() {
-        // Non-short-circuit operators keep this loop branch-free, so it vectorises.
-        let suspect = chunk.iter().fold(false, |acc, &b| {
-            let control = (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r');
-            acc | control | (b == 0xEF)
-        });
-        if suspect {
-            let base = i * CHUNK;
-            for (j, &b) in chunk.iter().enumerate() {
-                let at = base + j;
-                if b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') {
-                    return Some(at);
-                }
-                if b == 0xEF
-                    && input.get(at + 1) == Some(&0xBF)
-                    && matches!(input.get(at + 2), Some(0xBE | 0xBF))
-                {
+    // A branch-free pass over fixed-size chunks (it vectorises), then a precise look only at a
+    // suspect chunk: C0 controls other than white space are rare, and 0xEF only starts
+    // U+F000..U+FFFF.
+    const CHUNK: usize = 32;
+    let mut chunks = input.chunks_exact(CHUNK);
+    for (i, chunk) in chunks.by_ref().enumerate() {
+        if let Ok(c) = <&[u8; CHUNK]>::try_from(chunk) {
+            if suspect(c) {
+                if let Some(at) = precise(input, i * CHUNK, chunk) {
                     return Some(at);
                 }
             }
+        }
+    }
+    let rest = chunks.remainder();
+    precise(input, input.len() - rest.len(), rest)
+}
+
+#[inline]
+fn suspect(c: &[u8; 32]) -> bool {
+    let mut acc = 0u8;
+    for &b in c {
+        let control =
+            u8::from(b < 0x20) & u8::from(b != b'\t') & u8::from(b != b'\n') & u8::from(b != b'\r');
+        acc |= control | u8::from(b == 0xEF);
+    }
+    acc != 0
+}
+
+fn precise(input: &[u8], base: usize, chunk: &[u8]) -> Option<usize> {
+    for (j, &b) in chunk.iter().enumerate() {
+        let at = base + j;
+        if b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') {
+            return Some(at);
+        }
+        if b == 0xEF
+            && input.get(at + 1) == Some(&0xBF)
+            && matches!(input.get(at + 2), Some(0xBE | 0xBF))
+        {
+            return Some(at);
         }
     }
     None

@@ -61,12 +61,12 @@ pub(crate) fn smoke(seconds: u64) -> Result<Outcome, Error> {
         let _ = std::fs::remove_dir_all(&scratch);
         result.map_err(|e| {
             Error::new(format!(
-                "fuzz target `{target}`: {e}; the crashing input is under fuzz/artifacts/{target}/"
+                "fuzz target `{target}`: {e}; a crashing input is saved under fuzz/artifacts/{target}/"
             ))
         })?;
     }
     Ok(Outcome::Note(format!(
-        "{} targets x {seconds} s",
+        "{} target(s) x {seconds} s",
         targets.len()
     )))
 }

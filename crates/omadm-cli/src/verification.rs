@@ -86,7 +86,6 @@ impl Gate for ServerSide {
         &self,
         body: &[u8],
         transport: &Transport<'_>,
-        _now_ms: i64,
     ) -> Result<Checked<ReplayClaim>, Reason> {
         self.authenticate(body, transport.hmac_header)
             .map_err(|ignored| {

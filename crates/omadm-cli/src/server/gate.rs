@@ -41,12 +41,8 @@ pub(crate) trait Gate: Send + Sync + 'static {
     type Claim: Send + 'static;
 
     /// Size, identity, MAC, decoding and profile checks.
-    fn check(
-        &self,
-        body: &[u8],
-        transport: &Transport<'_>,
-        now_ms: i64,
-    ) -> Result<Checked<Self::Claim>, Reason>;
+    fn check(&self, body: &[u8], transport: &Transport<'_>)
+    -> Result<Checked<Self::Claim>, Reason>;
 
     /// The anti-replay check against the device's stored state (`None`: never saved). On
     /// success returns the state to save.

@@ -270,7 +270,7 @@ struct App<G: Gate> {
 async fn dm_post<G: Gate>(State(app): State<Arc<App<G>>>, request: Request) -> Response {
     app.metrics.request();
     let received_ms = now_ms();
-    let work = app.examine(request, received_ms).await;
+    let work = app.examine(request).await;
     match app.writer.submit(received_ms, work).await {
         Outcome::Failed => StatusCode::SERVICE_UNAVAILABLE.into_response(),
         Outcome::Stored(_) | Outcome::Ignored(_) => StatusCode::NO_CONTENT.into_response(),
@@ -278,7 +278,7 @@ async fn dm_post<G: Gate>(State(app): State<Arc<App<G>>>, request: Request) -> R
 }
 
 impl<G: Gate> App<G> {
-    async fn examine(&self, request: Request, received_ms: i64) -> Work<G::Claim> {
+    async fn examine(&self, request: Request) -> Work<G::Claim> {
         let (parts, body) = request.into_parts();
         if !is_dm_media_type(&parts.headers) {
             return Work::Ignored(MEDIA_TYPE);
@@ -298,7 +298,7 @@ impl<G: Gate> App<G> {
         let transport = Transport {
             hmac_header: hmac_header.as_deref(),
         };
-        match self.gate.check(&body, &transport, received_ms) {
+        match self.gate.check(&body, &transport) {
             Ok(checked) => Work::Checked(Box::new(checked)),
             Err(reason) => Work::Ignored(reason),
         }

@@ -19,7 +19,7 @@ struct StubGate;
 impl Gate for StubGate {
     type Claim = u32;
 
-    fn check(&self, body: &[u8], _t: &Transport<'_>, _now: i64) -> Result<Checked<u32>, Reason> {
+    fn check(&self, body: &[u8], _t: &Transport<'_>) -> Result<Checked<u32>, Reason> {
         let text = std::str::from_utf8(body).map_err(|_| "not_utf8")?;
         let mut parts = text.splitn(3, ':');
         let user = parts.next().ok_or("syntax")?;

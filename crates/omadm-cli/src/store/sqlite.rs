@@ -7,6 +7,7 @@
 //! is not synced at each commit. `FULL` syncs the WAL at each commit; with group commit that is
 //! one fsync per tick, not one per message, so durability costs little throughput.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
@@ -37,9 +38,17 @@ CREATE TABLE IF NOT EXISTS replay_state (
 ";
 
 /// A SQLite database file.
+///
+/// The anti-replay states are cached: a transaction reads a device's state from the cache and
+/// writes the states it changed once, at commit. The cache is dropped whenever another
+/// connection has committed to the database since this one last did (`PRAGMA data_version`), so
+/// two servers on one file stay correct, only slower.
 #[derive(Debug)]
 pub(crate) struct SqliteStore {
     conn: Connection,
+    replay_cache: HashMap<String, Vec<u8>>,
+    /// `PRAGMA data_version` after our last commit.
+    data_version: Option<i64>,
 }
 
 /// One row of the `reports` table.
@@ -79,7 +88,11 @@ impl SqliteStore {
         }
         conn.execute_batch(SCHEMA)?;
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            replay_cache: HashMap::new(),
+            data_version: None,
+        })
     }
 
     /// Opens an existing database read-only (for `demo` and tests).
@@ -89,7 +102,11 @@ impl SqliteStore {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            replay_cache: HashMap::new(),
+            data_version: None,
+        })
     }
 
     /// Every stored report, oldest first.
@@ -118,33 +135,60 @@ impl SqliteStore {
 
 impl ReportStore for SqliteStore {
     fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        Ok(Box::new(SqliteTx { tx }))
+        let Self {
+            conn,
+            replay_cache,
+            data_version,
+        } = self;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Inside the write lock: no other connection can commit until we are done.
+        let now: i64 = tx.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if *data_version != Some(now) {
+            replay_cache.clear();
+        }
+        Ok(Box::new(SqliteTx {
+            tx,
+            cache: replay_cache,
+            data_version,
+            version_at_begin: now,
+            changed: HashMap::new(),
+        }))
     }
 }
 
 struct SqliteTx<'a> {
     tx: rusqlite::Transaction<'a>,
+    cache: &'a mut HashMap<String, Vec<u8>>,
+    data_version: &'a mut Option<i64>,
+    version_at_begin: i64,
+    /// States changed by this transaction, written at commit.
+    changed: HashMap<String, Vec<u8>>,
 }
 
 impl StoreTx for SqliteTx<'_> {
     fn replay_state(&mut self, username: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(state) = self
+            .changed
+            .get(username)
+            .or_else(|| self.cache.get(username))
+        {
+            return Ok(Some(state.clone()));
+        }
         let mut stmt = self
             .tx
             .prepare_cached("SELECT state FROM replay_state WHERE username = ?1")?;
-        Ok(stmt
+        let state = stmt
             .query_row(params![username], |r| r.get::<_, Vec<u8>>(0))
-            .optional()?)
+            .optional()?;
+        if let Some(state) = &state {
+            // Committed state, read under the write lock: safe to keep.
+            self.cache.insert(username.to_owned(), state.clone());
+        }
+        Ok(state)
     }
 
     fn save_replay_state(&mut self, username: &str, state: &[u8]) -> Result<(), StoreError> {
-        let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO replay_state (username, state) VALUES (?1, ?2) \
-             ON CONFLICT (username) DO UPDATE SET state = excluded.state",
-        )?;
-        stmt.execute(params![username, state])?;
+        self.changed.insert(username.to_owned(), state.to_vec());
         Ok(())
     }
 
@@ -171,7 +215,113 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        self.tx.commit()?;
+        let Self {
+            tx,
+            cache,
+            data_version,
+            version_at_begin,
+            changed,
+        } = *self;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO replay_state (username, state) VALUES (?1, ?2) \
+                 ON CONFLICT (username) DO UPDATE SET state = excluded.state",
+            )?;
+            for (username, state) in &changed {
+                stmt.execute(params![username, state])?;
+            }
+        }
+        tx.commit()?;
+        // A connection's own commits do not change the data_version it reads.
+        *data_version = Some(version_at_begin);
+        cache.extend(changed);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::store::ReportRecord;
+
+    fn state(store: &mut SqliteStore, user: &str) -> Option<Vec<u8>> {
+        let mut tx = store.begin().unwrap();
+        let s = tx.replay_state(user).unwrap();
+        tx.commit().unwrap();
+        s
+    }
+
+    fn save(store: &mut SqliteStore, user: &str, value: &[u8]) {
+        let mut tx = store.begin().unwrap();
+        tx.save_replay_state(user, value).unwrap();
+        tx.commit().unwrap();
+    }
+
+    #[test]
+    fn a_transaction_sees_its_own_states_and_a_rollback_forgets_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("db")).unwrap();
+        {
+            let mut tx = store.begin().unwrap();
+            assert_eq!(tx.replay_state("dev1").unwrap(), None);
+            tx.save_replay_state("dev1", b"one").unwrap();
+            assert_eq!(
+                tx.replay_state("dev1").unwrap().as_deref(),
+                Some(&b"one"[..])
+            );
+            // Dropped without commit.
+        }
+        assert_eq!(state(&mut store, "dev1"), None);
+        save(&mut store, "dev1", b"two");
+        assert_eq!(state(&mut store, "dev1").as_deref(), Some(&b"two"[..]));
+    }
+
+    #[test]
+    fn the_cache_follows_commits_of_other_connections() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let mut a = SqliteStore::open(&path).unwrap();
+        let mut b = SqliteStore::open(&path).unwrap();
+        save(&mut a, "dev1", b"from a");
+        assert_eq!(state(&mut a, "dev1").as_deref(), Some(&b"from a"[..]));
+        save(&mut b, "dev1", b"from b");
+        assert_eq!(state(&mut a, "dev1").as_deref(), Some(&b"from b"[..]));
+        save(&mut a, "dev1", b"a again");
+        assert_eq!(state(&mut b, "dev1").as_deref(), Some(&b"a again"[..]));
+    }
+
+    #[test]
+    fn reports_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        let message = AcceptedMessage {
+            username: "dev1".to_owned(),
+            device_id: "IMEI:1".to_owned(),
+            msg_id: 7,
+            reports: vec![ReportRecord {
+                cmd_id: 2,
+                source_uri: None,
+                alert_type: "urn:x:y".to_owned(),
+                format: "chr".to_owned(),
+                mark: Some("minor".to_owned()),
+                data: "<a> & ]]>".to_owned(),
+            }],
+        };
+        let mut tx = store.begin().unwrap();
+        tx.insert(42, &message).unwrap();
+        tx.commit().unwrap();
+        let rows = SqliteStore::open_read_only(&path)
+            .unwrap()
+            .reports()
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        let row = &rows[0];
+        assert_eq!((row.received_ms, row.msg_id, row.cmd_id), (42, 7, 2));
+        assert_eq!(row.data, "<a> & ]]>");
+        assert_eq!(row.mark.as_deref(), Some("minor"));
+        assert_eq!(row.source_uri, None);
     }
 }

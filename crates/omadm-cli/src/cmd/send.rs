@@ -19,19 +19,19 @@ use crate::out;
 use crate::state::ClientState;
 
 /// One message to POST.
-pub(crate) struct Job {
+struct Job {
     /// Which device sent it (index among the devices sent from).
-    pub(crate) device: usize,
+    device: usize,
     /// Which device sent it (username).
-    pub(crate) username: String,
+    username: String,
     /// Its MsgID.
-    pub(crate) msg_id: u32,
+    msg_id: u32,
     /// Reports it holds.
-    pub(crate) reports: usize,
+    reports: usize,
     /// The exact signed bytes.
-    pub(crate) body: Bytes,
+    body: Bytes,
     /// Transport headers (`x-syncml-hmac` for the header carrier).
-    pub(crate) headers: Vec<(&'static str, String)>,
+    headers: Vec<(&'static str, String)>,
 }
 
 pub(crate) fn run(args: &SendArgs) -> Result<ExitCode, CliError> {
@@ -41,11 +41,14 @@ pub(crate) fn run(args: &SendArgs) -> Result<ExitCode, CliError> {
         return Err(CliError::input("--repeat: expected at least 1"));
     }
     let devices = Devices::load(&args.common.devices)?;
-    let usernames: Vec<String> = if args.all_devices {
+    let mut usernames: Vec<String> = if args.all_devices {
         devices.iter().map(|d| d.username.clone()).collect()
     } else {
         args.device.clone()
     };
+    // A device named twice would number two streams from the same MsgID.
+    let mut seen = std::collections::HashSet::new();
+    usernames.retain(|u| seen.insert(u.clone()));
     let reports = load_reports(&args.common.reports)?;
     let server_uri = args.server_uri.as_deref().unwrap_or(&args.url);
     let mut state = ClientState::load(args.common.state.as_deref())?;
@@ -152,10 +155,10 @@ pub(crate) fn run(args: &SendArgs) -> Result<ExitCode, CliError> {
 }
 
 /// What is kept of a job once sent.
-pub(crate) struct JobInfo {
-    pub(crate) username: String,
-    pub(crate) msg_id: u32,
-    pub(crate) reports: usize,
+struct JobInfo {
+    username: String,
+    msg_id: u32,
+    reports: usize,
 }
 
 /// POSTs every job with up to `concurrency` workers, one connection each; results in job
@@ -165,7 +168,7 @@ pub(crate) struct JobInfo {
 /// owns a set of devices and takes their messages in turn. (Sending one device's messages in
 /// parallel would let a delayed one fall more than the anti-replay window behind, and the
 /// server would rightly ignore it.)
-pub(crate) async fn post_all(
+async fn post_all(
     jobs: Vec<Job>,
     target: Target,
     timeout: Duration,

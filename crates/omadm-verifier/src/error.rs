@@ -64,9 +64,9 @@ pub enum IgnoreReason {
     NotSessionless(Violation),
     /// The `MsgID` was already accepted under this nonce, or is older than the 64-wide window.
     Replayed,
-    /// The profile check passed but did not yield one report per command: a bug in this crate
-    /// or its dependencies, never expected. The message is ignored rather than accepted with
-    /// different content.
+    /// A check of this crate or its dependencies disagreed with another (e.g. the profile check
+    /// passed but did not yield one report per command): a bug, never expected. The message is
+    /// ignored rather than accepted with different content.
     Internal,
 }
 
@@ -162,7 +162,7 @@ impl fmt::Display for IgnoreReason {
             }
             Self::NotSessionless(v) => write!(f, "not a sessionless report message: {v}"),
             Self::Replayed => f.write_str("msgid replayed or older than the anti-replay window"),
-            Self::Internal => f.write_str("internal error: a conforming message yielded no report"),
+            Self::Internal => f.write_str("internal error: two checks disagreed"),
         }
     }
 }

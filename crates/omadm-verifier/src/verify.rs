@@ -60,9 +60,9 @@ impl Verifier {
     /// header only (the decoder stops at `</SyncHdr>`), to find who claims to speak and how.
     ///
     /// Checks, in order: size, header well-formed, `Cred` present, `Cred/Data` free of markup,
-    /// `Cred` scheme usable, not both carriers, the MAC parameter list, an authenticated
-    /// transport for a MAC-less auth-md5 `Cred`, and the MAC's username equal to
-    /// `Source/LocName`. The returned [`Pending`] names the username and device id; look up the
+    /// `Cred` scheme usable (not both carriers; an authenticated transport for a MAC-less
+    /// auth-md5 `Cred`), the MAC parameter list (canonical when in the message), and the MAC's
+    /// username equal to `Source/LocName`. The returned [`Pending`] names the username and device id; look up the
     /// device's [`DeviceSecret`] and call [`Pending::finish`] (or [`Pending::authenticate`]).
     ///
     /// # Errors
@@ -101,7 +101,7 @@ impl Verifier {
             (_, Some(reason)) => Err(Ignored::new(reason)),
             // invariant: `inspect_header` yields no claim only after reporting a reason; should
             // that change, ignore the message rather than panic.
-            (_, None) => Err(Ignored::new(IgnoreReason::UnsupportedScheme)),
+            (_, None) => Err(Ignored::new(IgnoreReason::Internal)),
         }
     }
 

@@ -290,6 +290,8 @@ struct Decoder<'a> {
     doc_ns: Ns,
     /// Elements at this depth and deeper are foreign (an `Item/Data` fragment): any attributes.
     foreign_from: usize,
+    /// Prefix bindings below this index are out of scope (inside an `Item/Data` fragment).
+    prefix_floor: usize,
 }
 
 impl<'a> Decoder<'a> {
@@ -332,6 +334,7 @@ impl<'a> Decoder<'a> {
             piece: "",
             doc_ns: Ns::None,
             foreign_from: usize::MAX,
+            prefix_floor: 0,
         })
     }
 
@@ -653,14 +656,23 @@ impl<'a> Decoder<'a> {
                 .err_here(ErrorKind::Namespace, offset)
                 .with_detail("bad prefix"));
         }
+        // Inside an `Item/Data` fragment only the fragment's own declarations count, so that the
+        // fragment stays meaningful (and re-encodable) on its own.
         self.prefixes
+            .get(self.prefix_floor..)
+            .unwrap_or(&[])
             .iter()
             .rev()
             .find(|b| b.prefix == prefix)
             .map(|b| b.ns)
             .ok_or_else(|| {
+                let detail = if self.prefix_floor > 0 {
+                    "prefix not declared inside the item data fragment"
+                } else {
+                    "undeclared prefix"
+                };
                 self.err_here(ErrorKind::Namespace, offset)
-                    .with_detail("undeclared prefix")
+                    .with_detail(detail)
             })
     }
 
@@ -768,6 +780,16 @@ impl<'a> Decoder<'a> {
                 foreign_names.push(name);
             } else {
                 return Err(self.err_here(ErrorKind::Attribute, at));
+            }
+        }
+        // A prefixed foreign attribute needs its prefix bound (declarations on the same element
+        // count, whatever their order).
+        for name in foreign_names {
+            if let Some(i) = name.iter().position(|&b| b == b':') {
+                let prefix = &name[..i];
+                if prefix != b"xml" {
+                    self.resolve(prefix, base)?;
+                }
             }
         }
         Ok(default)
@@ -1634,8 +1656,9 @@ impl<'a> Decoder<'a> {
         let mut acc = Acc::Empty;
         let mut cdata = false;
         let mut other = false;
-        let saved_foreign = self.foreign_from;
+        let saved = (self.foreign_from, self.prefix_floor);
         self.foreign_from = self.stack.len() + 1;
+        self.prefix_floor = self.prefixes.len();
         loop {
             match self.next()? {
                 Ev::Text => {
@@ -1652,7 +1675,7 @@ impl<'a> Decoder<'a> {
                 }
                 Ev::Start(_) => {
                     let value = self.fragment(content_start)?;
-                    self.foreign_from = saved_foreign;
+                    (self.foreign_from, self.prefix_floor) = saved;
                     return Ok(ItemData {
                         value: Cow::Borrowed(value),
                         carriage: Carriage::Xml,
@@ -1664,7 +1687,7 @@ impl<'a> Decoder<'a> {
                 return Err(self.err_here(ErrorKind::LimitExceeded(Limit::TextLength), self.pos));
             }
         }
-        self.foreign_from = saved_foreign;
+        (self.foreign_from, self.prefix_floor) = saved;
         let carriage = match (cdata, other) {
             (false, _) => Carriage::Escaped,
             (true, true) => Carriage::Mixed,

@@ -570,11 +570,31 @@ fn attributes_are_refused() {
         ErrorKind::Attribute,
     );
     // Namespace declarations are fine, and foreign content may carry attributes.
-    decode(body("<Alert xmlns:x=\"urn:x\"><CmdID>1</CmdID><Item><Data><x:a b=\"&amp;\" c='d'/></Data></Item></Alert>").as_bytes(), &Limits::default()).unwrap();
+    decode(body("<Alert><CmdID>1</CmdID><Item><Data><x:a xmlns:x=\"urn:x\" b=\"&amp;\" c='d' x:e='f'/></Data></Item></Alert>").as_bytes(), &Limits::default()).unwrap();
     check(
         &body("<Alert><CmdID>1</CmdID><Item><Data><a b=\"1\" b=\"2\"/></Data></Item></Alert>"),
         ErrorKind::Attribute,
     );
+}
+
+#[test]
+fn item_data_fragments_must_declare_their_own_prefixes() {
+    // Declared outside the fragment (on an ancestor, or on Data itself): refused, so that the
+    // raw fragment means the same thing wherever it is re-encoded.
+    check(
+        &body("<Alert xmlns:x=\"urn:x\"><CmdID>1</CmdID><Item><Data><x:a/></Data></Item></Alert>"),
+        ErrorKind::Namespace,
+    );
+    check(
+        &body("<Alert><CmdID>1</CmdID><Item><Data xmlns:x=\"urn:x\"><x:a/></Data></Item></Alert>"),
+        ErrorKind::Namespace,
+    );
+    check(
+        &body("<Alert><CmdID>1</CmdID><Item><Data><a x:b=\"1\"/></Data></Item></Alert>"),
+        ErrorKind::Namespace,
+    );
+    // Declared inside: fine, in any attribute order; the default namespace may come from outside.
+    decode(body("<Alert><CmdID>1</CmdID><Item><Data><a x:b=\"1\" xmlns:x=\"u\"><x:c/></a><d xml:lang=\"en\"/></Data></Item></Alert>").as_bytes(), &Limits::default()).unwrap();
 }
 
 #[test]

@@ -91,7 +91,7 @@ pub(crate) fn outcome(verdict: &Verdict<'_>) -> &'static str {
 }
 
 /// A message in the spec vectors' shape (in-message carrier) with `@CRED@` where the parameter
-/// list goes; `hdr_extra` replaces nothing but lets a test change header fields via `edit`.
+/// list goes (see [`sign`]); tests change header fields with `str::replace` before signing.
 pub(crate) fn template(msg_id: u32, body: &str) -> String {
     format!(
         concat!(

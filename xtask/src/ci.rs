@@ -1,5 +1,6 @@
 //! `cargo xtask ci`: the checks CI runs, in order, failing fast, with a table of wall times.
 
+use std::io::IsTerminal as _;
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Error, cargo};
@@ -158,6 +159,10 @@ fn fmt() -> Result<Outcome, Error> {
         cmd.current_dir(cmd::root())
             .args(["--check", "--edition", "2024"])
             .args(&targets);
+        if !std::io::stdout().is_terminal() {
+            // rustfmt colours its diff even into a pipe; CI logs want plain text.
+            cmd.args(["--color", "never"]);
+        }
         cmd::run(&mut cmd)?;
     }
     Ok(Outcome::Ok)

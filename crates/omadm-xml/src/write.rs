@@ -1,10 +1,10 @@
-//! The pieces [`encode`](crate::encode) is made of, so that an emitter can write a message
+//! The pieces [`encode`](fn@crate::encode) is made of, so that an emitter can write a message
 //! straight into a reused buffer without first building a `Vec` of commands, and the matching
 //! `*_len` functions, which return the exact number of bytes the writer would append (they run
 //! the same code into a counter).
 //!
 //! `prologue` + any number of `command`/`alert_with_item` + `epilogue` gives exactly the bytes
-//! [`encode`](crate::encode) writes for the same message.
+//! [`encode`](fn@crate::encode) writes for the same message.
 //!
 //! ```
 //! use omadm_syncml::{AlertCode, CmdId, Item, ItemData, MsgId, SessionId, Source, SyncHdr,

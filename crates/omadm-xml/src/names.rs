@@ -14,30 +14,29 @@ macro_rules! elements {
             Other,
         }
 
-        /// The lookup keys of the known names (see [`key`]).
-        #[allow(non_upper_case_globals)]
-        struct K;
-
-        #[allow(non_upper_case_globals)]
-        impl K {
-            $(const $s: u32 = key(stringify!($s).as_bytes());)*
-            $(const $m: u32 = key(stringify!($m).as_bytes());)*
-        }
+        /// The known names by [`slot`] of their [`key`] (a perfect hash: a unit test checks that
+        /// no two names share a slot).
+        const TABLE: [El; 256] = {
+            let mut t = [El::Other; 256];
+            $(t[slot(key(stringify!($s).as_bytes()))] = El::$s;)*
+            $(t[slot(key(stringify!($m).as_bytes()))] = El::$m;)*
+            t
+        };
 
         impl El {
             /// Every known element.
             #[cfg(test)]
             pub(crate) const ALL: &'static [El] = &[$(El::$s,)* $(El::$m,)*];
 
-            /// The element with this local name.
+            /// The element with this local name: one table look-up and one comparison.
             #[inline]
             pub(crate) fn of(local: &[u8]) -> El {
-                let el = match key(local) {
-                    $(K::$s => El::$s,)*
-                    $(K::$m => El::$m,)*
-                    _ => return El::Other,
-                };
-                if eq_same_len(el.name().as_bytes(), local) { el } else { El::Other }
+                let el = TABLE[slot(key(local))];
+                if el != El::Other && eq_same_len(el.name().as_bytes(), local) {
+                    el
+                } else {
+                    El::Other
+                }
             }
 
             /// The local name.
@@ -88,6 +87,14 @@ fn eq_same_len(a: &[u8], b: &[u8]) -> bool {
     } else {
         a == b
     }
+}
+
+/// The multiplier that makes [`slot`] collision-free over the known names (found by search).
+const HASH_MUL: u32 = 0xf8c2_c889;
+
+/// The table slot of a key.
+const fn slot(key: u32) -> usize {
+    (key.wrapping_mul(HASH_MUL) >> 24) as usize
 }
 
 /// A cheap lookup key for a name: its length and three of its bytes. The known names have
@@ -213,6 +220,11 @@ mod tests {
         }
         for (i, a) in El::ALL.iter().enumerate() {
             assert_eq!(El::of(a.name().as_bytes()), *a);
+            assert_eq!(
+                TABLE[slot(key(a.name().as_bytes()))],
+                *a,
+                "slot collision for {a:?}"
+            );
             for b in &El::ALL[i + 1..] {
                 assert_ne!(
                     key(a.name().as_bytes()),

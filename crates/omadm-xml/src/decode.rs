@@ -109,6 +109,11 @@ enum Ns {
     Other,
 }
 
+/// The most attributes (namespace declarations included) on one element.
+pub(crate) const MAX_ATTRIBUTES: usize = 64;
+/// The most namespace prefix declarations in scope at once.
+pub(crate) const MAX_BINDINGS: usize = 64;
+
 const XML_NS: &[u8] = b"http://www.w3.org/XML/1998/namespace";
 const XMLNS_NS: &[u8] = b"http://www.w3.org/2000/xmlns/";
 
@@ -685,6 +690,7 @@ impl<'a> Decoder<'a> {
         let mut default = None;
         let mut foreign_names: Vec<&'a [u8]> = Vec::new();
         let mark = self.stack.last().map_or(0, |f| f.prefix_mark);
+        let mut count = 0usize;
         loop {
             let ws = i;
             while i < len && is_xml_ws(b[i]) {
@@ -694,6 +700,11 @@ impl<'a> Decoder<'a> {
                 break;
             }
             let at = base + i;
+            // Bounded so that the duplicate checks and prefix look-ups stay cheap.
+            count += 1;
+            if count > MAX_ATTRIBUTES {
+                return Err(self.err_here(ErrorKind::LimitExceeded(Limit::Attributes), at));
+            }
             if i == ws {
                 return Err(self.syntax(at, "no white space before attribute"));
             }
@@ -766,6 +777,9 @@ impl<'a> Decoder<'a> {
                     return Err(self
                         .err_here(ErrorKind::Attribute, at)
                         .with_detail("repeated attribute"));
+                }
+                if self.prefixes.len() >= MAX_BINDINGS {
+                    return Err(self.err_here(ErrorKind::LimitExceeded(Limit::Attributes), at));
                 }
                 self.prefixes.push(Binding {
                     prefix,

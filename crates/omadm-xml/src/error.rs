@@ -208,6 +208,9 @@ pub enum Limit {
     Elements,
     /// An element's text (or an `Item/Data` XML fragment) is longer than `max_text` bytes.
     TextLength,
+    /// More than 64 attributes on one element, or more than 64 namespace prefix declarations in
+    /// scope (fixed bounds, not configurable).
+    Attributes,
 }
 
 impl fmt::Display for Limit {
@@ -217,6 +220,7 @@ impl fmt::Display for Limit {
             Limit::Depth => "nesting depth",
             Limit::Elements => "element count",
             Limit::TextLength => "text length",
+            Limit::Attributes => "attribute count",
         })
     }
 }

@@ -352,6 +352,29 @@ fn text_too_long() {
 }
 
 #[test]
+fn too_many_attributes() {
+    let attrs: String = (0..65).map(|i| format!(" a{i}=\"\"")).collect();
+    let text = body(&format!(
+        "<Alert><CmdID>1</CmdID><Item><Data><x{attrs}/></Data></Item></Alert>"
+    ));
+    check(&text, ErrorKind::LimitExceeded(Limit::Attributes));
+    let ok: String = (0..64).map(|i| format!(" a{i}=\"\"")).collect();
+    decode(
+        body(&format!(
+            "<Alert><CmdID>1</CmdID><Item><Data><x{ok}/></Data></Item></Alert>"
+        ))
+        .as_bytes(),
+        &Limits::default(),
+    )
+    .unwrap();
+    let decls: String = (0..65).map(|i| format!(" xmlns:p{i}=\"u\"")).collect();
+    check(
+        &body("").replace("<SyncBody>", &format!("<SyncBody{decls}>")),
+        ErrorKind::LimitExceeded(Limit::Attributes),
+    );
+}
+
+#[test]
 fn too_large() {
     let text = body("");
     let e = decode(

@@ -64,8 +64,6 @@ impl<const SECRET: bool> Sha256Stream<SECRET> {
             compress256(&mut self.state, core::slice::from_ref(&self.buf));
             self.buf_len = 0;
         }
-        // sha2 0.11 itself needs Rust 1.88, where `as_chunks` is stable.
-        #[allow(clippy::incompatible_msrv)]
         let (blocks, rest) = data.as_chunks::<BLOCK>();
         if !blocks.is_empty() {
             compress256(&mut self.state, blocks);

@@ -115,3 +115,25 @@ fn golden_files() {
     golden("sessionless-3.xml", &sessionless(3));
     golden("dm-session.xml", &crate::roundtrip::dm_session());
 }
+
+#[test]
+fn offsets_count_a_leading_bom() {
+    let input = shared_file("spec/vectors/in-message.xml");
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend_from_slice(&input);
+    let d = decode_located(&with_bom, &Limits::default()).unwrap();
+    assert_eq!(d.cred_data, Some(416..500));
+    assert_eq!(
+        decode_header(&with_bom, &Limits::default())
+            .unwrap()
+            .cred_data,
+        Some(416..500)
+    );
+    // Errors too: the bad MsgID sits 3 bytes further on.
+    let bad = String::from_utf8(input)
+        .unwrap()
+        .replace("<MsgID>7</MsgID>", "<MsgID>x</MsgID>");
+    let at = bad.find("<MsgID>").unwrap();
+    let e = decode(format!("\u{feff}{bad}").as_bytes(), &Limits::default()).unwrap_err();
+    assert_eq!(e.offset(), at + 3);
+}

@@ -612,10 +612,10 @@ impl<'a> Decoder<'a> {
                 b" xmlns=\"SYNCML:SYNCML1.2\"" => Some(Ns::SyncMl(SyncMlVersion::V1_2)),
                 _ => self.attributes(attrs, attrs_at, foreign)?,
             };
-            if let Some(default) = declared {
-                if let Some(f) = self.stack.last_mut() {
-                    f.default_ns = default;
-                }
+            if let Some(default) = declared
+                && let Some(f) = self.stack.last_mut()
+            {
+                f.default_ns = default;
             }
         }
         // A known name has no prefix: look it up first, split only other names.

@@ -163,12 +163,11 @@ pub(crate) fn first_non_xml_char(input: &[u8]) -> Option<usize> {
     const CHUNK: usize = 32;
     let mut chunks = input.chunks_exact(CHUNK);
     for (i, chunk) in chunks.by_ref().enumerate() {
-        if let Ok(c) = <&[u8; CHUNK]>::try_from(chunk) {
-            if suspect(c) {
-                if let Some(at) = precise(input, i * CHUNK, chunk) {
-                    return Some(at);
-                }
-            }
+        if let Ok(c) = <&[u8; CHUNK]>::try_from(chunk)
+            && suspect(c)
+            && let Some(at) = precise(input, i * CHUNK, chunk)
+        {
+            return Some(at);
         }
     }
     let rest = chunks.remainder();

@@ -1,10 +1,11 @@
 //! Fuzzes omadm-xml's decoder on arbitrary bytes: no panic; a success respects the limits; the
-//! header scan agrees with the full decode on the header and the Cred Data span.
+//! header scan agrees with the full decode on the header and the Cred Data span; resuming from
+//! the header scan (`decode_body`) returns exactly what the full decode returns.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use omadm_syncml::{Command, Item, ItemData, Meta, SyncMl};
-use omadm_xml::{Limits, decode_header, decode_located};
+use omadm_xml::{Limits, decode_body, decode_header, decode_located};
 
 /// Small limits, so that the fuzzer reaches them.
 const LIMITS: Limits = Limits::DEFAULT
@@ -40,6 +41,10 @@ fuzz_target!(|data: &[u8]| {
         let mut elements = 0;
         check_message(&d.message, &mut elements);
         assert!(elements <= LIMITS.max_elements);
+    }
+    // The resumed decode: the same message, span or error as the one-pass decode.
+    if let Ok(head) = head {
+        assert_eq!(decode_body(data, head, &LIMITS), full);
     }
 });
 

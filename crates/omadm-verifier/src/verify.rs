@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use omadm_dmsec::{Algorithm, AuthType, MacParams, Nonce, verify_md5};
 use omadm_syncml::sessionless::{self, SessionlessReport};
 use omadm_syncml::{CmdId, Format, MsgId, SyncHdr};
-use omadm_xml::Limits;
+use omadm_xml::{DecodedHeader, Limits};
 
 use crate::error::{IgnoreReason, Ignored, Pinned};
 use crate::policy::{Carrier, DeviceSecret, TransportMeta};
@@ -94,7 +94,7 @@ impl Verifier {
         match (claim, first) {
             (ControlFlow::Continue(Some(claim)), None) => Ok(Pending {
                 body,
-                hdr: header.hdr,
+                header,
                 claim,
                 limits: self.limits,
             }),
@@ -183,7 +183,8 @@ impl fmt::Display for Finding {
 #[must_use]
 pub struct Pending<'a> {
     body: &'a [u8],
-    hdr: SyncHdr<'a>,
+    /// The header scan, which the full decode resumes after the MAC check.
+    header: DecodedHeader<'a>,
     claim: Claim,
     limits: Limits,
 }
@@ -193,13 +194,13 @@ impl<'a> Pending<'a> {
     /// carrier; the two are equal whenever both exist).
     #[must_use]
     pub fn username(&self) -> &str {
-        self.claim.username(&self.hdr)
+        self.claim.username(&self.header.hdr)
     }
 
     /// The claimed device id, `SyncHdr/Source/LocURI`.
     #[must_use]
     pub fn device_id(&self) -> &str {
-        &self.hdr.source.loc_uri
+        &self.header.hdr.source.loc_uri
     }
 
     /// Where the proof of origin travels.
@@ -226,7 +227,7 @@ impl<'a> Pending<'a> {
     /// The claimed `MsgID`.
     #[must_use]
     pub const fn msg_id(&self) -> MsgId {
-        self.hdr.msg_id
+        self.header.hdr.msg_id
     }
 
     /// Both steps at once: [`authenticate`](Self::authenticate), then [`Authenticated::record`].
@@ -261,11 +262,12 @@ impl<'a> Pending<'a> {
     fn authenticate_inner(self, secret: &DeviceSecret) -> Result<Authenticated<'a>, IgnoreReason> {
         let Self {
             body,
-            hdr,
+            header,
             claim,
             limits,
         } = self;
-        if secret.username() != claim.username(&hdr) {
+        let hdr = &header.hdr;
+        if secret.username() != claim.username(hdr) {
             return Err(IgnoreReason::UnknownDevice);
         }
         let policy = secret.policy();
@@ -292,13 +294,14 @@ impl<'a> Pending<'a> {
         if matches!(claim.carrier, Carrier::Header | Carrier::Transport) {
             let md5 = secret.md5().ok_or(IgnoreReason::BadCredential)?;
             let cred_data = hdr.cred.as_ref().map_or("", |c| &*c.data);
-            verify_md5(claim.username(&hdr), md5, nonce, cred_data)
+            verify_md5(claim.username(hdr), md5, nonce, cred_data)
                 .map_err(|_| IgnoreReason::BadCredential)?;
         }
-        drop(hdr);
 
-        // Authenticated: now read the whole message.
-        let msg = omadm_xml::decode(body, &limits).map_err(IgnoreReason::Malformed)?;
+        // Authenticated: now read the body, resuming after the header scan.
+        let msg = omadm_xml::decode_body(body, header, &limits)
+            .map_err(IgnoreReason::Malformed)?
+            .message;
         if *msg.hdr.source.loc_uri != *secret.device_id() {
             return Err(IgnoreReason::DeviceMismatch);
         }
@@ -623,10 +626,10 @@ fn inspect_header(
     // The MAC does not cover the in-message parameter list, so it must be the one canonical
     // spelling: then no byte of an accepted message can change without the message being
     // ignored (no case, spacing or order variants ride along unauthenticated).
-    if let (Some(p), Some(AuthType::Mac)) = (&params, auth_type) {
-        if !is_canonical(p, &cred.data) {
-            emit(IgnoreReason::BadCredData)?;
-        }
+    if let (Some(p), Some(AuthType::Mac)) = (&params, auth_type)
+        && !is_canonical(p, &cred.data)
+    {
+        emit(IgnoreReason::BadCredData)?;
     }
 
     let loc_name = hdr.source.loc_name.as_deref();

@@ -1,6 +1,7 @@
 //! The decoder: a borrowing pull parser on quick-xml's `Reader` with its own small namespace
 //! bookkeeping, mapping SyncML DM XML onto the `omadm-syncml` model without a DOM.
 
+use core::fmt;
 use core::str::FromStr;
 
 use std::borrow::Cow;
@@ -43,7 +44,31 @@ pub struct DecodedHeader<'a> {
     pub hdr: SyncHdr<'a>,
     /// The `SyncHdr/Cred/Data` content span, found exactly as [`decode_located`] finds it.
     pub cred_data: Option<Range<usize>>,
+    /// Where the scan stopped, for [`decode_body`].
+    resume: Resume<'a>,
 }
+
+/// The decoder's state right after `</SyncHdr>`: [`decode_body`] continues from it.
+#[derive(Clone)]
+struct Resume<'a>(Decoder<'a>);
+
+impl fmt::Debug for Resume<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Resume")
+            .field("after", &self.0.after())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Two states are equal when they stopped at the same place of the same input (the header and
+/// everything else then follow).
+impl PartialEq for Resume<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        core::ptr::eq(self.0.input, other.0.input) && self.0.after() == other.0.after()
+    }
+}
+
+impl Eq for Resume<'_> {}
 
 /// Decodes a SyncML DM message (XML, UTF-8). Text borrows from `input` where it needs no
 /// unescaping or joining.
@@ -97,6 +122,47 @@ pub fn decode_header<'a>(input: &'a [u8], limits: &Limits) -> Result<DecodedHead
         version: d.version(&hdr),
         hdr,
         cred_data,
+        resume: Resume(d),
+    })
+}
+
+/// Finishes what [`decode_header`] started: reads the body and the rest of the document from
+/// where the header scan stopped, without reading the header again, and returns exactly what
+/// [`decode_located`] returns for the same input and limits (the same message, or the same
+/// error).
+///
+/// `input` must be the slice given to [`decode_header`] (the same bytes at the same address) and
+/// `limits` the same limits; for any other input this falls back to [`decode_located`]. Element
+/// counts carry over from the header scan.
+///
+/// # Errors
+///
+/// As [`decode`], for the part of the input after `</SyncHdr>`.
+pub fn decode_body<'a>(
+    input: &'a [u8],
+    header: DecodedHeader<'a>,
+    limits: &Limits,
+) -> Result<Decoded<'a>> {
+    let DecodedHeader {
+        version,
+        hdr,
+        cred_data,
+        resume: Resume(mut d),
+    } = header;
+    if !core::ptr::eq(d.input, input) {
+        return decode_located(input, limits);
+    }
+    d.set_limits(limits)?;
+    // The header scan checked the bytes before this point.
+    let from = d.after();
+    if let Some(at) = first_non_xml_char(input.get(from..).unwrap_or(b"")) {
+        return Err(non_xml_char(from + at));
+    }
+    let body = d.rest_of_root()?;
+    d.epilog()?;
+    Ok(Decoded {
+        message: SyncMl { version, hdr, body },
+        cred_data,
     })
 }
 
@@ -127,11 +193,26 @@ fn classify(uri: &[u8]) -> Ns {
     }
 }
 
+/// The size limit, checked before anything is read.
+fn check_size(input: &[u8], limits: &Limits) -> Result<()> {
+    // Offsets travel as `u32` inside the decoder.
+    let max_size = limits.max_size.min(u32::MAX as usize);
+    if input.len() > max_size {
+        return Err(Error::new(
+            ErrorKind::LimitExceeded(Limit::Size),
+            max_size,
+            "/".into(),
+        ));
+    }
+    Ok(())
+}
+
 fn non_xml_char(at: usize) -> Error {
     Error::new(ErrorKind::Syntax, at, "/".into()).with_detail("character not allowed in xml")
 }
 
 /// An open element.
+#[derive(Clone)]
 struct Frame<'a> {
     qname: &'a [u8],
     /// The default namespace in effect inside this element.
@@ -140,6 +221,7 @@ struct Frame<'a> {
     prefix_mark: usize,
 }
 
+#[derive(Clone)]
 struct Binding<'a> {
     prefix: &'a [u8],
     ns: Ns,
@@ -272,6 +354,7 @@ macro_rules! flag {
     }};
 }
 
+#[derive(Clone)]
 struct Decoder<'a> {
     qx: Reader<&'a [u8]>,
     input: &'a [u8],
@@ -301,15 +384,7 @@ struct Decoder<'a> {
 
 impl<'a> Decoder<'a> {
     fn new(input: &'a [u8], limits: &Limits) -> Result<Self> {
-        // Offsets travel as `u32` inside the decoder.
-        let max_size = limits.max_size.min(u32::MAX as usize);
-        if input.len() > max_size {
-            return Err(Error::new(
-                ErrorKind::LimitExceeded(Limit::Size),
-                max_size,
-                "/".into(),
-            ));
-        }
+        check_size(input, limits)?;
         let mut qx = Reader::from_reader(input);
         let cfg = qx.config_mut();
         cfg.check_comments = true;
@@ -341,6 +416,15 @@ impl<'a> Decoder<'a> {
             foreign_from: usize::MAX,
             prefix_floor: 0,
         })
+    }
+
+    /// Takes `limits` for the rest of the input (a resumed decode).
+    fn set_limits(&mut self, limits: &Limits) -> Result<()> {
+        check_size(self.input, limits)?;
+        self.max_depth = limits.depth();
+        self.max_elements = limits.max_elements;
+        self.max_text = limits.max_text;
+        Ok(())
     }
 
     // ---------------------------------------------------------------------------------------

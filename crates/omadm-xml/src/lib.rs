@@ -7,7 +7,7 @@ mod limits;
 mod names;
 pub mod write;
 
-pub use decode::{Decoded, DecodedHeader, decode, decode_header, decode_located};
+pub use decode::{Decoded, DecodedHeader, decode, decode_body, decode_header, decode_located};
 pub use encode::{Encoded, encode, encoded_len};
 pub use error::{DsCommand, Error, ErrorKind, Limit};
 pub use limits::Limits;

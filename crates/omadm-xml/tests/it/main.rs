@@ -6,6 +6,7 @@
 mod bad_input;
 mod golden;
 mod interop;
+mod resume;
 mod roundtrip;
 mod seed;
 mod support;

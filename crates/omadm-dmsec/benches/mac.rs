@@ -1,7 +1,8 @@
 //! Criterion benchmarks of MAC verification against the raw SHA-256 floor over the same bytes.
 //!
 //! Run: `cargo bench -p omadm-dmsec --bench mac -- --warm-up-time 1 --measurement-time 3`.
-//! Each group is one body size; compare `verify_*` with `sha256_floor` of the same group.
+//! Each `mac/*` group is one body size; compare `verify_*` with `sha256_floor` of the same group.
+//! The `params` group parses and formats parameter lists (the verifier parses one per message).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::hint::black_box;
@@ -9,7 +10,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sha2::{Digest as _, Sha256};
 
-use omadm_dmsec::{Algorithm, Construction, MacKey, Nonce, Secret, StoredSecret};
+use omadm_dmsec::{Algorithm, Construction, MacKey, MacParams, Nonce, Secret, StoredSecret};
 
 /// Body sizes: a one-report message, a few reports, a message near a large MaxMsgSize; and an
 /// empty body, which isolates the constant cost of each path.
@@ -78,5 +79,37 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// Parameter lists as the verifier meets them: the canonical form, a lenient one (reordered,
+/// quoted MAC, alias, odd spacing), and a quoted username with escapes.
+const PARAMS: [(&str, &str); 3] = [
+    (
+        "canonical",
+        r#"algorithm=SHA256, username="alice", mac=ylB0RTUpXaqXa7EHQz6/T8ErJqi1elHh6bXzumJuczA="#,
+    ),
+    (
+        "lenient",
+        r#"mac="aSBvnDHzBa7JhdjeEEUR2g==" ,username=Bruce2, algorithm=hmac-md5"#,
+    ),
+    (
+        "escaped",
+        r#"algorithm=SHA256, username="IMEI:35\"69\\38", mac=ylB0RTUpXaqXa7EHQz6/T8ErJqi1elHh6bXzumJuczA="#,
+    ),
+];
+
+fn bench_params(c: &mut Criterion) {
+    let mut group = c.benchmark_group("params");
+    for (name, text) in PARAMS {
+        let params = MacParams::parse(text).unwrap();
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(format!("parse/{name}"), |b| {
+            b.iter(|| MacParams::parse(black_box(text)).unwrap());
+        });
+        group.bench_function(format!("display/{name}"), |b| {
+            b.iter(|| black_box(&params).to_string());
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_params);
 criterion_main!(benches);

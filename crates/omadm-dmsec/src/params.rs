@@ -1,7 +1,9 @@
 //! The parameter list `algorithm=…, username="…", mac=…` of the `x-syncml-hmac` header and of
 //! the in-message `Cred/Data`: a strict, bounded parser and the canonical formatter.
 
+use core::cmp::Ordering;
 use core::fmt;
+use core::hash::{Hash, Hasher};
 use core::str::FromStr;
 
 use crate::error::{ParamsError, ParamsErrorKind};
@@ -13,8 +15,13 @@ use crate::names::Algorithm;
 /// 1 to [`Username::MAX_LEN`] bytes of UTF-8 without control characters, `<`, `>` or `&`: the
 /// parameter list is written verbatim inside XML, so it may hold no markup (which also rules
 /// out `]]>`). `"` and `\` are allowed and escaped when formatted.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Username(String);
+///
+/// Held inline (no heap allocation), so that parsing a parameter list allocates nothing.
+#[derive(Clone)]
+pub struct Username {
+    buf: [u8; Username::MAX_LEN],
+    len: u8,
+}
 
 impl Username {
     /// Longest username accepted, in bytes.
@@ -26,7 +33,11 @@ impl Username {
     /// [`ParamsErrorKind::Username`], with the offset of the offending character (or 0 for an
     /// empty name, [`Username::MAX_LEN`] for a long one).
     pub fn new(name: impl Into<String>) -> Result<Self, ParamsError> {
-        let name = name.into();
+        Self::from_text(&name.into())
+    }
+
+    /// Validates and copies a username without allocating.
+    fn from_text(name: &str) -> Result<Self, ParamsError> {
         if name.is_empty() {
             return Err(ParamsError::new(ParamsErrorKind::Username, 0));
         }
@@ -39,24 +50,64 @@ impl Username {
         {
             return Err(ParamsError::new(ParamsErrorKind::Username, at));
         }
-        Ok(Self(name))
+        let mut buf = [0u8; Self::MAX_LEN];
+        buf[..name.len()].copy_from_slice(name.as_bytes());
+        Ok(Self {
+            buf,
+            // invariant: 1 <= name.len() <= MAX_LEN = 128, checked above.
+            len: u8::try_from(name.len()).unwrap_or(0),
+        })
     }
 
     /// The name.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.0
+        // invariant: the buffer's first `len` bytes were copied from a `&str` (`from_text`).
+        core::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or_default()
     }
 
     /// Length of the name inside quotes once `"` and `\` are escaped.
     fn quoted_len(&self) -> usize {
-        self.0.len() + self.0.bytes().filter(|b| matches!(b, b'"' | b'\\')).count()
+        let name = self.as_str();
+        name.len() + name.bytes().filter(|b| matches!(b, b'"' | b'\\')).count()
+    }
+}
+
+impl PartialEq for Username {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Username {}
+
+impl Hash for Username {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for Username {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Username {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl fmt::Debug for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Username").field(&self.as_str()).finish()
     }
 }
 
 impl fmt::Display for Username {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -64,13 +115,13 @@ impl FromStr for Username {
     type Err = ParamsError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::new(s)
+        Self::from_text(s)
     }
 }
 
 impl AsRef<str> for Username {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
@@ -162,7 +213,7 @@ impl fmt::Display for MacParams {
         f.write_str(ALGORITHM_PREFIX)?;
         f.write_str(self.algorithm().as_str())?;
         f.write_str(USERNAME_PREFIX)?;
-        for piece in self.username.0.split_inclusive(['"', '\\']) {
+        for piece in self.username.as_str().split_inclusive(['"', '\\']) {
             match piece.strip_suffix(['"', '\\']) {
                 Some(head) => {
                     f.write_str(head)?;
@@ -185,10 +236,40 @@ impl FromStr for MacParams {
     }
 }
 
-/// A value as read: its text (unescaped if it was quoted) and where it started.
-struct Value {
-    text: String,
+/// A value as read, borrowed from the input: the bytes between the quotes (still escaped) or
+/// the bare run, whether it was quoted, and where it started.
+#[derive(Clone, Copy)]
+struct Value<'a> {
+    raw: &'a str,
+    quoted: bool,
     offset: usize,
+}
+
+impl Value<'_> {
+    /// A syntax error at the value's start.
+    const fn syntax(&self) -> ParamsError {
+        ParamsError::new(ParamsErrorKind::Syntax, self.offset)
+    }
+
+    /// The value's text with `\` escapes resolved: the input itself when there are none,
+    /// otherwise unescaped into `scratch` (never longer than the raw bytes). `None` if the
+    /// result is not UTF-8 or does not fit in `scratch`.
+    fn text<'s>(&'s self, scratch: &'s mut [u8]) -> Option<&'s str> {
+        if !self.quoted || !self.raw.contains('\\') {
+            return Some(self.raw);
+        }
+        let mut len = 0;
+        let mut bytes = self.raw.as_bytes().iter();
+        while let Some(&b) = bytes.next() {
+            // The scanner only ends a quoted value after the byte that follows a `\`.
+            let b = if b == b'\\' { *bytes.next()? } else { b };
+            *scratch.get_mut(len)? = b;
+            len += 1;
+        }
+        // Dropping a `\` before any byte of a UTF-8 string leaves UTF-8 (`\` is a character
+        // of its own); check anyway rather than assume.
+        core::str::from_utf8(scratch.get(..len)?).ok()
+    }
 }
 
 /// Which parameter a name designates.
@@ -200,6 +281,9 @@ enum Param {
 }
 
 struct Parser<'a> {
+    /// The input, to borrow values from (they start and end beside ASCII delimiters, so on
+    /// character boundaries).
+    text: &'a str,
     input: &'a [u8],
     pos: usize,
 }
@@ -216,15 +300,16 @@ impl<'a> Parser<'a> {
             return Err(ParamsError::new(ParamsErrorKind::Markup, at));
         }
         Ok(Self {
+            text: input,
             input: input.as_bytes(),
             pos: 0,
         })
     }
 
     fn run(mut self) -> Result<MacParams, ParamsError> {
-        let mut algorithm: Option<Value> = None;
-        let mut username: Option<Value> = None;
-        let mut mac: Option<Value> = None;
+        let mut algorithm: Option<Value<'a>> = None;
+        let mut username: Option<Value<'a>> = None;
+        let mut mac: Option<Value<'a>> = None;
 
         self.skip_ws();
         loop {
@@ -251,15 +336,21 @@ impl<'a> Parser<'a> {
             self.skip_ws();
         }
 
+        // Every value is at most the input's length, itself at most `MAX_LEN` (checked in `new`).
+        let mut scratch = [0u8; MacParams::MAX_LEN];
         let end = self.input.len();
         let username = username.ok_or(ParamsError::new(ParamsErrorKind::MissingUsername, end))?;
         let mac = mac.ok_or(ParamsError::new(ParamsErrorKind::MissingMac, end))?;
         let algorithm = match algorithm {
             None => Algorithm::Md5,
-            Some(v) => Algorithm::from_token(&v.text)
-                .map_err(|_| ParamsError::new(ParamsErrorKind::UnknownAlgorithm, v.offset))?,
+            Some(v) => {
+                let text = v.text(&mut scratch).ok_or(v.syntax())?;
+                Algorithm::from_token(text)
+                    .map_err(|_| ParamsError::new(ParamsErrorKind::UnknownAlgorithm, v.offset))?
+            }
         };
-        let mac_value = Mac::from_base64(&mac.text).map_err(|e| {
+        let mac_text = mac.text(&mut scratch).ok_or(mac.syntax())?;
+        let mac_value = Mac::from_base64(mac_text).map_err(|e| {
             let kind = match e {
                 crate::DecodeError::Length => ParamsErrorKind::MacLength,
                 _ => ParamsErrorKind::MacBase64,
@@ -269,7 +360,8 @@ impl<'a> Parser<'a> {
         if mac_value.algorithm() != algorithm {
             return Err(ParamsError::new(ParamsErrorKind::MacLength, mac.offset));
         }
-        let name = Username::new(username.text)
+        let name_text = username.text(&mut scratch).ok_or(username.syntax())?;
+        let name = Username::from_text(name_text)
             .map_err(|_| ParamsError::new(ParamsErrorKind::Username, username.offset))?;
         Ok(MacParams::new(name, mac_value))
     }
@@ -320,49 +412,50 @@ impl<'a> Parser<'a> {
     }
 
     /// A quoted string (RFC 2616, `\` escapes any character) or a bare run of characters up to
-    /// whitespace or `,` (bare values may hold `=`, as base64 padding does).
-    fn value(&mut self) -> Result<Value, ParamsError> {
+    /// whitespace or `,` (bare values may hold `=`, as base64 padding does). Borrowed: escapes
+    /// are resolved later, by [`Value::text`].
+    fn value(&mut self) -> Result<Value<'a>, ParamsError> {
         let offset = self.pos;
-        let mut text = Vec::new();
         if self.peek() == Some(b'"') {
             self.pos += 1;
+            let start = self.pos;
             loop {
                 match self.peek() {
                     None => return Err(self.syntax()),
-                    Some(b'"') => {
-                        self.pos += 1;
-                        break;
-                    }
+                    Some(b'"') => break,
                     Some(b'\\') => {
-                        self.pos += 1;
-                        let Some(escaped) = self.peek() else {
+                        if self.pos + 1 >= self.input.len() {
+                            self.pos += 1;
                             return Err(self.syntax());
-                        };
-                        text.push(escaped);
-                        self.pos += 1;
+                        }
+                        self.pos += 2;
                     }
-                    Some(b) => {
-                        text.push(b);
-                        self.pos += 1;
-                    }
+                    Some(_) => self.pos += 1,
                 }
             }
+            let raw = self.text.get(start..self.pos).ok_or(self.syntax())?;
+            self.pos += 1;
+            Ok(Value {
+                raw,
+                quoted: true,
+                offset,
+            })
         } else {
+            let start = self.pos;
             while let Some(b) = self.peek() {
                 if matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b',' | b'"') {
                     break;
                 }
-                text.push(b);
                 self.pos += 1;
             }
-            if text.is_empty() {
+            if self.pos == start {
                 return Err(self.syntax());
             }
+            Ok(Value {
+                raw: self.text.get(start..self.pos).ok_or(self.syntax())?,
+                quoted: false,
+                offset,
+            })
         }
-        // Escaping a byte of a multi-byte character (`\` before its lead byte) still yields the
-        // same byte sequence, so the text stays UTF-8; check anyway rather than assume.
-        let text = String::from_utf8(text)
-            .map_err(|_| ParamsError::new(ParamsErrorKind::Syntax, offset))?;
-        Ok(Value { text, offset })
     }
 }

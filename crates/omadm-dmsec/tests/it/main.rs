@@ -1,6 +1,7 @@
 //! The one integration-test binary of omadm-dmsec: known answers, parser cases, laws, secrecy.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod alloc;
 mod params;
 mod props;
 mod secrets;

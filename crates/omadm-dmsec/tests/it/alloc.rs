@@ -1,0 +1,83 @@
+//! Parsing a parameter list allocates nothing: a counting global allocator (per thread, so the
+//! test harness does not interfere) around `MacParams::parse`.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use omadm_dmsec::MacParams;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+}
+
+// SAFETY: every method forwards to the system allocator with the caller's arguments unchanged;
+// counting touches only a const-initialised thread-local `Cell`, which never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        // SAFETY: forwarded as received.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        // SAFETY: forwarded as received.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        // SAFETY: forwarded as received.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded as received.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations made by `f` on this thread.
+fn allocations<T>(f: impl FnOnce() -> T) -> (usize, T) {
+    let before = ALLOCATIONS.with(Cell::get);
+    let out = f();
+    (ALLOCATIONS.with(Cell::get) - before, out)
+}
+
+#[test]
+fn parsing_allocates_nothing() {
+    // The counter counts.
+    assert_eq!(allocations(|| String::from("x")).0, 1);
+    for text in [
+        r#"algorithm=SHA256, username="alice", mac=ylB0RTUpXaqXa7EHQz6/T8ErJqi1elHh6bXzumJuczA="#,
+        r#"mac="aSBvnDHzBa7JhdjeEEUR2g==" ,username=Bruce2, algorithm=hmac-md5"#,
+        r#"algorithm=SHA256, username="IMEI:35\"69\\38", mac=ylB0RTUpXaqXa7EHQz6/T8ErJqi1elHh6bXzumJuczA="#,
+        r#"algorithm="S\HA256", username="alice", mac="ylB0RTUpXaqXa7EHQz6/T8ErJqi1elHh6bXzumJuczA\=""#,
+    ] {
+        let (n, parsed) = allocations(|| MacParams::parse(text));
+        assert!(parsed.is_ok(), "{text}: {parsed:?}");
+        assert_eq!(n, 0, "{text}: {n} allocations");
+    }
+    // Errors allocate nothing either.
+    for text in [
+        "",
+        "mac=AAAA",
+        "username=x, mac=ylB0",
+        r#"username="a\"#,
+        &"x".repeat(600),
+    ] {
+        let (n, parsed) = allocations(|| MacParams::parse(text));
+        assert!(parsed.is_err(), "{text}");
+        assert_eq!(n, 0, "{text}: {n} allocations");
+    }
+}

@@ -655,6 +655,54 @@ pub fn reports<'m>(msg: &'m SyncMl<'_>) -> Result<Vec<SessionlessReport<'m>>, Vi
     }
 }
 
+/// The reports of a conforming message, in body order, each with the `CmdID` of its alert,
+/// moving the texts out of `msg` (no copy: for a decoded message they keep borrowing the input);
+/// or the first violation [`check`] would report. `into_reports(m)` is `reports(&m)` with the
+/// `CmdID`s added and the message consumed; the rules run once.
+pub fn into_reports(msg: SyncMl<'_>) -> Result<Vec<(CmdId, SessionlessReport<'_>)>, Violation> {
+    let mut first = None;
+    // What the walk decided per report; the texts are moved out below, already checked.
+    let mut checked = Vec::with_capacity(msg.body.commands.len());
+    let _ = walk(
+        &msg,
+        &mut |v| {
+            first = Some(v);
+            ControlFlow::Break(())
+        },
+        &mut |r| checked.push((r.format, r.mark)),
+    );
+    if let Some(v) = first {
+        return Err(v);
+    }
+    // No violation: every command is a clean Sessionless Report Alert with one Item, Meta, Type
+    // and Data, and `checked` has one entry per command. The fallbacks are never used.
+    let commands = msg.body.commands;
+    if checked.len() != commands.len() {
+        return Err(violation(Rule::BodyOnlyReports, "SyncBody"));
+    }
+    commands
+        .into_iter()
+        .zip(checked)
+        .map(|(command, (format, mark))| {
+            let cmd_id = command.cmd_id();
+            let missing = || alert_violation(cmd_id, Rule::ItemCount, Spot::Alert);
+            let Command::Alert(alert) = command else {
+                return Err(missing());
+            };
+            let item = alert.items.into_iter().next().ok_or_else(missing)?;
+            let meta = item.meta.ok_or_else(missing)?;
+            let report = SessionlessReport {
+                source_uri: item.source.map(|s| s.loc_uri),
+                alert_type: meta.ty.ok_or_else(missing)?,
+                format,
+                mark,
+                data: item.data.ok_or_else(missing)?.value,
+            };
+            Ok((cmd_id, report))
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------------------------------------
 // The walk: one pass that both `check` (every violation) and `reports` (first violation, plus
 // the reports) drive.
@@ -1010,10 +1058,39 @@ fn level(mark: &Mark<'_>) -> Option<Mark<'static>> {
 
 /// Whether every character is an XML 1.0 `Char`. A `str` holds no surrogate, so this only has to
 /// refuse the C0 controls other than TAB, LF, CR, and U+FFFE and U+FFFF (UTF-8 `EF BF BE/BF`).
+///
+/// The decoder of `omadm-xml` only yields XML characters, so for a decoded message this rule
+/// never fires; it stays for models built by hand. Eight bytes at a time: a word with no byte
+/// below 0x20 and no 0xEF is skipped whole.
 fn is_xml_text(s: &str) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    const SPACE: u64 = u64::from_ne_bytes([0x20; 8]);
+    const EF: u64 = u64::from_ne_bytes([0xEF; 8]);
     let b = s.as_bytes();
+    let (words, _) = b.as_chunks::<8>();
     let mut i = 0;
-    while i < b.len() {
+    for word in words {
+        let w = u64::from_ne_bytes(*word);
+        // A byte below 0x20 or equal to 0xEF sets its high bit here (exact for "below": the
+        // classic has-less test; for 0xEF the has-zero test on `w ^ EF`). False positives only
+        // cost a byte-wise look at this word.
+        let below = w.wrapping_sub(SPACE) & !w;
+        let x = w ^ EF;
+        let ef = x.wrapping_sub(ONES) & !x;
+        if (below | ef) & HIGH != 0 && !bytes_are_xml(b, i, i + 8) {
+            return false;
+        }
+        i += 8;
+    }
+    bytes_are_xml(b, i, b.len())
+}
+
+/// The byte-wise check of `b[from..to]` (looking past `to` for a U+FFFE/U+FFFF sequence).
+#[inline]
+fn bytes_are_xml(b: &[u8], from: usize, to: usize) -> bool {
+    let mut i = from;
+    while i < to {
         let c = b[i];
         if c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r') {
             return false;
@@ -1024,6 +1101,15 @@ fn is_xml_text(s: &str) -> bool {
         i += 1;
     }
     true
+}
+
+/// Whether `s` holds only XML characters and no control character (`char::is_control`: C0, DEL,
+/// C1). ASCII text, the common case, is checked byte by byte without decoding.
+fn is_plain_text(s: &str) -> bool {
+    if s.is_ascii() {
+        return !s.bytes().any(|b| b < 0x20 || b == 0x7F);
+    }
+    is_xml_text(s) && !s.chars().any(char::is_control)
 }
 
 fn has_surrounding_whitespace(s: &str) -> bool {
@@ -1037,7 +1123,7 @@ fn check_source_uri(uri: &str) -> Result<(), ReportError> {
         Err(ReportError::SourceUriTooLong)
     } else if has_surrounding_whitespace(uri) {
         Err(ReportError::SourceUriWhitespace)
-    } else if !is_xml_text(uri) || uri.chars().any(char::is_control) {
+    } else if !is_plain_text(uri) {
         Err(ReportError::SourceUriChar)
     } else {
         Ok(())
@@ -1065,7 +1151,7 @@ fn check_type(ty: &str) -> Result<(), ReportError> {
     if has_surrounding_whitespace(ty) {
         return Err(ReportError::TypeWhitespace);
     }
-    if !is_xml_text(ty) || ty.chars().any(char::is_control) {
+    if !is_plain_text(ty) {
         return Err(ReportError::TypeSyntax);
     }
     let ok = if let Some(rest) = strip_prefix_ignore_ascii_case(ty, "urn:") {

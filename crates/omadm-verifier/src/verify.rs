@@ -299,35 +299,28 @@ impl<'a> Pending<'a> {
         }
 
         // Authenticated: now read the body, resuming after the header scan.
-        let msg = omadm_xml::decode_body(body, header, &limits)
+        let mut msg = omadm_xml::decode_body(body, header, &limits)
             .map_err(IgnoreReason::Malformed)?
             .message;
         if *msg.hdr.source.loc_uri != *secret.device_id() {
             return Err(IgnoreReason::DeviceMismatch);
         }
         // The first violation, in the order `check` reports them; otherwise the reports, one
-        // per command (every command is now a Sessionless Report Alert), in body order.
-        let reports = sessionless::reports(&msg).map_err(IgnoreReason::NotSessionless)?;
-        if reports.len() != msg.body.commands.len() {
-            return Err(IgnoreReason::Internal);
-        }
-        // `reports` borrows `msg`, which is dropped here: detach each report (one copy per text,
-        // far cheaper than validating the values again through `SessionlessReport::new`).
-        let reports = msg
-            .body
-            .commands
-            .iter()
-            .zip(reports)
-            .map(|(command, report)| ReceivedReport {
-                cmd_id: command.cmd_id(),
-                report: report.into_owned(),
-            })
+        // per command (every command is now a Sessionless Report Alert), in body order, moved
+        // out of the message: their texts keep borrowing the body.
+        // The identity is moved out first (no profile rule reads the header's Source).
+        let username = msg.hdr.source.loc_name.take();
+        let device = core::mem::take(&mut msg.hdr.source.loc_uri);
+        let msg_id = msg.hdr.msg_id;
+        let reports = sessionless::into_reports(msg)
+            .map_err(IgnoreReason::NotSessionless)?
+            .into_iter()
+            .map(|(cmd_id, report)| ReceivedReport { cmd_id, report })
             .collect();
-        let hdr = msg.hdr;
         Ok(Authenticated {
-            username: hdr.source.loc_name.unwrap_or(Cow::Borrowed("")),
-            device: hdr.source.loc_uri,
-            msg_id: hdr.msg_id,
+            username: username.unwrap_or(Cow::Borrowed("")),
+            device,
+            msg_id,
             carrier: claim.carrier,
             nonce: *nonce,
             reports,
@@ -509,10 +502,8 @@ impl Accepted<'_> {
 
 /// One report of an accepted message, with the `CmdID` of the Alert that carried it.
 ///
-/// The report's texts are copied out of the decoded message (one allocation per text): the
-/// profile check that validates them yields reports borrowing the decoded message, not the body.
-/// The lifetime is kept so that a consuming check in `omadm-syncml` can hand out reports that
-/// borrow the body without an API change here.
+/// The report's texts borrow the body wherever the decoder could borrow them (text that needed
+/// no unescaping or joining): they are moved out of the decoded message, not copied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ReceivedReport<'a> {

@@ -5,7 +5,9 @@ use std::borrow::Cow;
 
 use proptest::prelude::*;
 
-use omadm_syncml::sessionless::{Rule, check, check_size, reports};
+use omadm_syncml::sessionless::{
+    ReportError, Rule, SessionlessReport, check, check_size, into_reports, reports,
+};
 use omadm_syncml::{
     AlertCode, Carriage, Command, Container, Cred, Format, ItemCommand, Mark, SessionId, Source,
     Status, StatusCode, SyncMl, SyncMlVersion,
@@ -417,6 +419,46 @@ proptest! {
         match reports(&m) {
             Ok(_) => prop_assert!(found.is_empty()),
             Err(v) => prop_assert_eq!(Some(&v), found.first()),
+        }
+    }
+
+    #[test]
+    fn into_reports_is_reports_with_cmd_ids(m in arb_sync_ml()) {
+        let borrowed = reports(&m).map(|rs| {
+            rs.into_iter().map(SessionlessReport::into_owned).collect::<Vec<_>>()
+        });
+        let ids: Vec<_> = m.body.commands.iter().map(Command::cmd_id).collect();
+        let moved = into_reports(m).map(|rs| rs.into_iter().unzip::<_, _, Vec<_>, Vec<_>>());
+        match (borrowed, moved) {
+            (Ok(b), Ok((moved_ids, moved))) => {
+                prop_assert_eq!(moved, b);
+                prop_assert_eq!(moved_ids, ids);
+            }
+            (b, m) => prop_assert_eq!(b.err(), m.err()),
+        }
+    }
+
+    #[test]
+    fn into_reports_of_generated_sessionless_messages((m, rs) in arb_sessionless_case()) {
+        let got: Vec<_> = into_reports(m).unwrap().into_iter().map(|(_, r)| r).collect();
+        prop_assert_eq!(got, rs);
+    }
+
+    /// The word-at-a-time scan refuses exactly the characters XML 1.0 does not allow.
+    #[test]
+    fn data_char_rule_is_the_xml_char_set(chars in prop::collection::vec(prop_oneof![
+        any::<char>(),
+        Just('\0'), Just('\t'), Just('\u{1f}'), Just('\u{7f}'), Just('\u{ef}'),
+        Just('\u{fffd}'), Just('\u{fffe}'), Just('\u{ffff}'), Just('\u{fbfe}'), Just('a'),
+    ], 0..40)) {
+        let data: String = chars.iter().collect();
+        let xml = |c: char| matches!(c, '\t' | '\n' | '\r')
+            || (c >= ' ' && c != '\u{fffe}' && c != '\u{ffff}');
+        let got = SessionlessReport::new(None, "urn:x:y", Format::Chr, None, data.as_str());
+        if chars.iter().all(|&c| xml(c)) {
+            prop_assert!(got.is_ok());
+        } else {
+            prop_assert_eq!(got.err(), Some(ReportError::DataChar));
         }
     }
 

@@ -252,3 +252,25 @@ fn every_single_bit_flip_of_the_vectors_is_ignored() {
         }
     }
 }
+
+#[test]
+fn issue_accepted_reports_borrow_the_body() {
+    // Reports are moved out of the decoded message, not copied: texts that needed no unescaping
+    // point into the body.
+    let body = vector("in-message.xml");
+    let verdict = verify(
+        &verifier(),
+        &body,
+        &TransportMeta::new(),
+        &device(Policy::default()),
+    );
+    let Verdict::Accepted(accepted) = &verdict else {
+        panic!("expected accepted, got {verdict:?}");
+    };
+    let inside = |s: &str| body.as_ptr_range().contains(&s.as_ptr());
+    let first = &accepted.reports[0].report;
+    assert!(inside(first.data()));
+    assert!(inside(first.alert_type()));
+    assert!(inside(first.source_uri().unwrap()));
+    assert!(inside(accepted.reports[1].report.alert_type()));
+}

@@ -45,19 +45,33 @@ fuzz_target!(|data: &[u8]| {
     let policy = Policy::default().with_carrier(Carrier::Transport, flags & 4 != 0);
     let stored = StoredSecret::Password(Secret::from(PASSWORD));
     let nonce = Nonce::from_base64(NONCE).expect("valid nonce");
-    let secret = DeviceSecret::new(Username::new(USER).expect("valid"), DEVICE, &stored, nonce, policy)
-        .expect("password serves every policy");
+    let secret = DeviceSecret::new(
+        Username::new(USER).expect("valid"),
+        DEVICE,
+        &stored,
+        nonce,
+        policy,
+    )
+    .expect("password serves every policy");
 
     let verifier = Verifier::new(64 * 1024);
     let _ = verifier.lint(body, &transport);
     let Ok(pending) = verifier.start(body, &transport) else {
         return;
     };
-    let _ = (pending.username(), pending.device_id(), pending.algorithm(), pending.msg_id());
+    let _ = (
+        pending.username(),
+        pending.device_id(),
+        pending.algorithm(),
+        pending.msg_id(),
+    );
     let mut replay = ReplayState::new();
     let verdict = pending.finish(&secret, &mut replay, SystemTime::UNIX_EPOCH);
     let Verdict::Accepted(accepted) = verdict else {
-        assert!(replay.is_empty(), "an ignored message moved the replay window");
+        assert!(
+            replay.is_empty(),
+            "an ignored message moved the replay window"
+        );
         return;
     };
 
@@ -65,7 +79,11 @@ fuzz_target!(|data: &[u8]| {
     let decoded = omadm_xml::decode_located(body, &Limits::DEFAULT.with_max_size(64 * 1024))
         .expect("an accepted message decodes");
     let msg = &decoded.message;
-    let cred = msg.hdr.cred.as_ref().expect("an accepted message has a Cred");
+    let cred = msg
+        .hdr
+        .cred
+        .as_ref()
+        .expect("an accepted message has a Cred");
     let key = MacKey::new(Algorithm::Sha256, Construction::Digest, USER, &stored).expect("key");
     match accepted.carrier {
         Carrier::InMessage => {
@@ -81,7 +99,10 @@ fuzz_target!(|data: &[u8]| {
             verify_md5(USER, &stored, &nonce, &cred.data).expect("auth-md5 Cred");
         }
         Carrier::Transport => {
-            assert!(flags & 6 == 6, "transport carrier without an authenticated, allowed transport");
+            assert!(
+                flags & 6 == 6,
+                "transport carrier without an authenticated, allowed transport"
+            );
             verify_md5(USER, &stored, &nonce, &cred.data).expect("auth-md5 Cred");
         }
         _ => unreachable!("unknown carrier"),

@@ -85,6 +85,13 @@ impl B64Buf {
         &self.buf[..usize::from(self.len)]
     }
 
+    /// The text (base64 is ASCII).
+    pub(crate) fn as_str(&self) -> &str {
+        // invariant: the buffer only ever holds base64 text (`encode`, or `from_text` of text
+        // already checked), which is ASCII.
+        core::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
     /// The whole 44-byte buffer: the text of a SHA-256 digest exactly.
     pub(crate) const fn as_sha256_text(&self) -> &[u8; MAX_B64] {
         &self.buf

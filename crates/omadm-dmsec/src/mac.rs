@@ -76,7 +76,25 @@ impl Mac {
     /// The padded standard base64 text (24 or 44 characters).
     #[must_use]
     pub fn to_base64(&self) -> String {
-        hash::encode(self.as_bytes())
+        String::from(self.base64().as_str())
+    }
+
+    /// Writes the padded standard base64 text into the front of `out`, without allocating, and
+    /// returns its length: [`algorithm().base64_len()`](Algorithm::base64_len), 24 or 44.
+    ///
+    /// # Panics
+    /// If `out` is shorter than that (as [`char::encode_utf8`] does): size `out` with
+    /// [`Algorithm::base64_len`], or take 44 bytes, which hold either.
+    pub fn write_base64(&self, out: &mut [u8]) -> usize {
+        let text = self.base64();
+        let text = text.as_bytes();
+        out[..text.len()].copy_from_slice(text);
+        text.len()
+    }
+
+    /// The base64 text on the stack.
+    fn base64(&self) -> B64Buf {
+        B64Buf::encode(self.as_bytes())
     }
 }
 
@@ -102,14 +120,14 @@ impl Eq for Mac {}
 
 impl fmt::Debug for Mac {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Mac({}, {})", self.algorithm, self.to_base64())
+        write!(f, "Mac({}, {})", self.algorithm, self.base64().as_str())
     }
 }
 
 impl fmt::Display for Mac {
     /// The base64 text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_base64())
+        f.write_str(self.base64().as_str())
     }
 }
 

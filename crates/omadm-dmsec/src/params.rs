@@ -224,7 +224,7 @@ impl fmt::Display for MacParams {
             }
         }
         f.write_str(MAC_PREFIX)?;
-        f.write_str(&self.mac.to_base64())
+        fmt::Display::fmt(&self.mac, f)
     }
 }
 

@@ -6,8 +6,6 @@ use core::fmt;
 use std::borrow::Cow;
 use std::io::Write as _;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use omadm_dmsec::{AuthError, AuthType, Mac, MacKey, MacParams, Nonce, md5_credential};
 use omadm_syncml::{
     AlertCode, CmdId, Cred, Format, Meta, MsgId, SessionId, Source, SyncHdr, SyncMlVersion, Target,
@@ -542,12 +540,13 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Writes the padded base64 of `mac` into `out`, which is exactly its length.
+/// Writes the padded base64 of `mac` into `out`, which is exactly its length (the slot was
+/// sized with the algorithm's base64 length, so `write_base64` cannot run short).
 fn encode_mac(mac: &Mac, out: &mut [u8]) {
-    let written = STANDARD.encode_slice(mac.as_bytes(), out);
+    let written = mac.write_base64(out);
     debug_assert_eq!(
-        written.ok(),
-        Some(out.len()),
+        written,
+        out.len(),
         "the MAC slot has the MAC's base64 length"
     );
 }

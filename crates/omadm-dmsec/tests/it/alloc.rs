@@ -1,9 +1,12 @@
-//! Parsing a parameter list allocates nothing: a counting global allocator (per thread, so the
-//! test harness does not interfere) around `MacParams::parse`.
+//! Parsing and formatting a parameter list allocate nothing: a counting global allocator (per
+//! thread, so the test harness does not interfere) around `MacParams::parse`,
+//! `Mac::write_base64` and `MacParams`'s `Display` into a buffer with room.
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+
+use std::fmt::Write as _;
 
 use omadm_dmsec::MacParams;
 
@@ -79,5 +82,23 @@ fn parsing_allocates_nothing() {
         let (n, parsed) = allocations(|| MacParams::parse(text));
         assert!(parsed.is_err(), "{text}");
         assert_eq!(n, 0, "{text}: {n} allocations");
+    }
+}
+
+#[test]
+fn formatting_allocates_nothing() {
+    for text in [
+        r#"algorithm=SHA256, username="alice", mac=ylB0RTUpXaqXa7EHQz6/T8ErJqi1elHh6bXzumJuczA="#,
+        r#"algorithm=MD5, username="IMEI:35\"69\\38", mac=aSBvnDHzBa7JhdjeEEUR2g=="#,
+    ] {
+        let params = MacParams::parse(text).unwrap();
+        let mut out = [0u8; 44];
+        let (n, len) = allocations(|| params.mac().write_base64(&mut out));
+        assert_eq!(n, 0, "{text}: {n} allocations in write_base64");
+        assert!(text.ends_with(std::str::from_utf8(&out[..len]).unwrap()));
+        let mut line = String::with_capacity(MacParams::MAX_LEN);
+        let (n, ()) = allocations(|| write!(line, "{params}").unwrap());
+        assert_eq!(n, 0, "{text}: {n} allocations in Display");
+        assert_eq!(line, text);
     }
 }

@@ -91,6 +91,12 @@ proptest! {
             prop_assert_eq!(mac.algorithm(), algorithm);
             prop_assert_eq!(key.verify(&nonce, &body, &mac), Ok(()));
             prop_assert_eq!(Mac::from_base64(&mac.to_base64()).unwrap(), mac);
+            let mut out = [b'#'; 50];
+            let n = mac.write_base64(&mut out);
+            prop_assert_eq!(n, algorithm.base64_len());
+            let text = mac.to_base64();
+            prop_assert_eq!(&out[..n], text.as_bytes());
+            prop_assert!(out[n..].iter().all(|&b| b == b'#'));
         }
     }
 

@@ -33,7 +33,7 @@ impl fmt::Display for ValueError {
             ValueError::MsgId => "invalid MsgID: expected an integer in 1..=4294967295",
             ValueError::CmdId => "invalid CmdID: expected an integer in 1..=4294967295",
             ValueError::CmdRef => "invalid CmdRef: expected an integer in 0..=4294967295",
-            ValueError::SessionId => "invalid SessionID: expected 1 to 4 characters",
+            ValueError::SessionId => "invalid SessionID: expected 1 to 32 characters",
             ValueError::AlertCode => "invalid alert code: expected at most four digits",
             ValueError::StatusCode => "invalid status code: expected an integer in 100..=999",
             ValueError::Count => "invalid count: expected a decimal integer",

@@ -155,14 +155,21 @@ impl From<CmdRef> for u32 {
     }
 }
 
-/// `SessionID`: a session's identifier, 1 to 4 characters (XSD `string`, `maxLength` 4), without
-/// whitespace or markup. Sessionless report messages use `0` ([`SessionId::SESSIONLESS`]).
+/// `SessionID`: a session's identifier, 1 to [`SessionId::MAX_CHARS`] characters, without
+/// whitespace, control characters or markup. Sessionless report messages use `0`
+/// ([`SessionId::SESSIONLESS`]; the sessionless profile requires exactly that).
+///
+/// The XSD says `maxLength` 4, but real peers send longer ones (AOSP's DM test server sends
+/// `18629`, data-sync servers send 10-digit ids), so the model accepts up to 32 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SessionId<'a>(Cow<'a, str>);
 
 impl<'a> SessionId<'a> {
     /// `0`, the session identifier every sessionless report message carries.
     pub const SESSIONLESS: SessionId<'static> = SessionId(Cow::Borrowed("0"));
+
+    /// The longest identifier accepted, in characters.
+    pub const MAX_CHARS: usize = 32;
 
     /// Checks and wraps a session identifier.
     pub fn new(value: impl Into<Cow<'a, str>>) -> Result<Self, ValueError> {
@@ -171,7 +178,7 @@ impl<'a> SessionId<'a> {
         let clean = value
             .chars()
             .all(|c| !c.is_whitespace() && !c.is_control() && c != '<' && c != '&');
-        if (1..=4).contains(&n) && clean {
+        if (1..=Self::MAX_CHARS).contains(&n) && clean {
             Ok(Self(value))
         } else {
             Err(ValueError::SessionId)

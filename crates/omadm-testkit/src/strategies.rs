@@ -119,9 +119,9 @@ pub fn arb_msg_id() -> BoxedStrategy<MsgId> {
         .boxed()
 }
 
-/// A `SessionID` (1 to 4 characters).
+/// A `SessionID` (1 to 32 characters, mostly short).
 pub fn arb_session_id() -> BoxedStrategy<SessionId<'static>> {
-    "[0-9A-Za-zé日]{1,4}"
+    prop_oneof![3 => "[0-9A-Za-zé日]{1,4}", 1 => "[0-9A-Za-zé日]{5,32}"]
         .prop_map(|s| SessionId::new(s).unwrap_or(SessionId::SESSIONLESS))
         .boxed()
 }

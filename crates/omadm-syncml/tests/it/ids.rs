@@ -87,11 +87,31 @@ fn status_code() {
 }
 
 #[test]
+fn interop_long_session_ids() {
+    // AOSP's DM test server sends a 5-digit SessionID, data-sync servers 10-digit ones.
+    for id in ["18629", "1234567890"] {
+        let s = SessionId::new(id).unwrap();
+        assert_eq!(s.as_str(), id);
+        assert!(!s.is_sessionless());
+    }
+}
+
+#[test]
 fn session_id() {
-    for good in ["0", "1", "abcd", "日本語x"] {
+    for good in ["0", "1", "abcd", "日本語x", &"日".repeat(32)] {
         assert_eq!(SessionId::new(good).unwrap().as_str(), good);
     }
-    for bad in ["", "abcde", " 0", "0 ", "a b", "<", "&", "\u{0}", "\t"] {
+    for bad in [
+        "",
+        &"7".repeat(33),
+        " 0",
+        "0 ",
+        "a b",
+        "<",
+        "&",
+        "\u{0}",
+        "\t",
+    ] {
         assert_eq!(SessionId::new(bad), Err(ValueError::SessionId), "{bad:?}");
     }
     assert!(SessionId::SESSIONLESS.is_sessionless());

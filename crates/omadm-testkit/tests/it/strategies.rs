@@ -55,10 +55,10 @@ proptest! {
         let mut all = Vec::new();
         items(&m.body.commands, &mut all);
         for item in all {
-            if let Some(d) = &item.data {
-                if d.carriage == Carriage::Mixed {
-                    prop_assert!(!d.value.is_empty());
-                }
+            if let Some(d) = &item.data
+                && d.carriage == Carriage::Mixed
+            {
+                prop_assert!(!d.value.is_empty());
             }
         }
         let mut ids = Vec::new();

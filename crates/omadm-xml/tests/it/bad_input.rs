@@ -420,7 +420,10 @@ fn bad_numbers() {
         ErrorKind::InvalidValue(ValueError::AlertCode),
     );
     check(
-        &body("").replace("<SessionID>0</SessionID>", "<SessionID>12345</SessionID>"),
+        &body("").replace(
+            "<SessionID>0</SessionID>",
+            &format!("<SessionID>{}</SessionID>", "7".repeat(33)),
+        ),
         ErrorKind::InvalidValue(ValueError::SessionId),
     );
     check(

@@ -96,15 +96,15 @@ impl Devices {
                     device.username
                 )));
             }
-            if let Some(secret) = &device.secret {
-                if secret.expose().len() < MIN_SECRET_LEN {
-                    warn(&format!(
-                        "{}:{}: secret of device \"{}\" is shorter than {MIN_SECRET_LEN} bytes",
-                        path.display(),
-                        device.line,
-                        device.username
-                    ));
-                }
+            if let Some(secret) = &device.secret
+                && secret.expose().len() < MIN_SECRET_LEN
+            {
+                warn(&format!(
+                    "{}:{}: secret of device \"{}\" is shorter than {MIN_SECRET_LEN} bytes",
+                    path.display(),
+                    device.line,
+                    device.username
+                ));
             }
             list.push(device);
         }

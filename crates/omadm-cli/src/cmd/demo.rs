@@ -422,10 +422,10 @@ fn report(
 fn tamper(body: &Bytes) -> Bytes {
     let mut bytes = body.to_vec();
     let marker = b"<![CDATA[";
-    if let Some(at) = bytes.windows(marker.len()).position(|w| w == marker) {
-        if let Some(b) = bytes.get_mut(at + marker.len()) {
-            *b = if *b == b'9' { b'8' } else { b'9' };
-        }
+    if let Some(at) = bytes.windows(marker.len()).position(|w| w == marker)
+        && let Some(b) = bytes.get_mut(at + marker.len())
+    {
+        *b = if *b == b'9' { b'8' } else { b'9' };
     }
     Bytes::from(bytes)
 }

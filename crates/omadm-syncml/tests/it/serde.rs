@@ -63,7 +63,7 @@ fn message_from_hand_written_json() {
     // Refusals: a zero id, a bad session id, an unknown command.
     for bad in [
         text.replace("\"msg_id\":3", "\"msg_id\":0"),
-        text.replace("\"session_id\":\"0\"", "\"session_id\":\"12345\""),
+        text.replace("\"session_id\":\"0\"", "\"session_id\":\"a b\""),
         text.replace("\"command\":\"Alert\"", "\"command\":\"Sync\""),
         text.replace("\"data\":1230", "\"data\":12300"),
     ] {

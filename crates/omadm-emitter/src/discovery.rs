@@ -75,7 +75,7 @@ pub fn get(cmd_id: CmdId) -> Command<'static> {
 pub fn results(cmd_id: CmdId, msg_ref: MsgId, cmd_ref: CmdId, supported: bool) -> Command<'static> {
     Command::Results(Results {
         cmd_id,
-        msg_ref: Some(msg_ref),
+        msg_ref: Some(msg_ref.into()),
         cmd_ref: CmdRef::to(cmd_ref),
         meta: None,
         target_ref: None,

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::ids::{AlertCode, CmdId, CmdRef, MsgId, StatusCode};
+use crate::ids::{AlertCode, CmdId, CmdRef, MsgRef, StatusCode};
 use crate::message::{Chal, Cred, Source, Target};
 use crate::meta::{Meta, owned};
 
@@ -414,7 +414,7 @@ pub struct Results<'a> {
         feature = "serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
-    pub msg_ref: Option<MsgId>,
+    pub msg_ref: Option<MsgRef>,
     /// `CmdRef`: the `Get` answered.
     pub cmd_ref: CmdRef,
     /// `Meta`.
@@ -465,7 +465,7 @@ pub struct Status<'a> {
     /// `CmdID`.
     pub cmd_id: CmdId,
     /// `MsgRef`: the message that held the command answered.
-    pub msg_ref: MsgId,
+    pub msg_ref: MsgRef,
     /// `CmdRef`: the command answered (`0` for the `SyncHdr`).
     pub cmd_ref: CmdRef,
     /// `Cmd`: the name of the command answered (`SyncHdr` for the header).

@@ -155,6 +155,64 @@ impl From<CmdRef> for u32 {
     }
 }
 
+/// `MsgRef` in `Status` and `Results`: the `MsgID` of the message that held the command answered.
+///
+/// The XSD gives it the type of `MsgID` (a positive integer), but real peers answer with `0` (a
+/// Windows MDM check-in sends `<MsgRef>0</MsgRef>` in its Status for the server's header), so the
+/// model reads any 32-bit number here, leniently, and keeps it as sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(transparent)
+)]
+pub struct MsgRef(u32);
+
+impl MsgRef {
+    /// A reference to a message.
+    pub const fn to(msg: MsgId) -> Self {
+        Self(msg.get())
+    }
+
+    /// The number (`0` only when a peer sent it).
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl From<u32> for MsgRef {
+    fn from(v: u32) -> Self {
+        Self(v)
+    }
+}
+
+impl From<MsgId> for MsgRef {
+    fn from(id: MsgId) -> Self {
+        Self::to(id)
+    }
+}
+
+impl FromStr for MsgRef {
+    type Err = ValueError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let v = parse_decimal(s).ok_or(ValueError::MsgId)?;
+        u32::try_from(v).map(Self).map_err(|_| ValueError::MsgId)
+    }
+}
+
+impl fmt::Display for MsgRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl From<MsgRef> for u32 {
+    fn from(r: MsgRef) -> u32 {
+        r.get()
+    }
+}
+
 /// `SessionID`: a session's identifier, 1 to [`SessionId::MAX_CHARS`] characters, without
 /// whitespace, control characters or markup. Sessionless report messages use `0`
 /// ([`SessionId::SESSIONLESS`]; the sessionless profile requires exactly that).

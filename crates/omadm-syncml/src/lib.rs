@@ -14,7 +14,7 @@ pub use command::{
     Status,
 };
 pub use error::ValueError;
-pub use ids::{AlertCode, CmdId, CmdRef, MsgId, SessionId, StatusCode, parse_count};
+pub use ids::{AlertCode, CmdId, CmdRef, MsgId, MsgRef, SessionId, StatusCode, parse_count};
 pub use message::{Chal, Cred, Source, SyncBody, SyncHdr, SyncMl, SyncMlVersion, Target};
 pub use meta::{Anchor, Format, METINF_NAMESPACE, Mark, Mem, Meta};
 

@@ -19,8 +19,8 @@ use proptest::sample::select;
 use omadm_syncml::sessionless::{ReportError, SessionlessReport};
 use omadm_syncml::{
     Alert, AlertCode, Anchor, Carriage, Chal, CmdId, CmdRef, Command, Container, Cred, Delete,
-    Exec, Format, Get, Item, ItemCommand, ItemData, Mark, Mem, Meta, MsgId, Results, SessionId,
-    Source, Status, StatusCode, SyncBody, SyncHdr, SyncMl, SyncMlVersion, Target,
+    Exec, Format, Get, Item, ItemCommand, ItemData, Mark, Mem, Meta, MsgId, MsgRef, Results,
+    SessionId, Source, Status, StatusCode, SyncBody, SyncHdr, SyncMl, SyncMlVersion, Target,
 };
 
 /// Pieces of text that stress an encoder and a decoder: markup characters, the CDATA end,
@@ -421,7 +421,7 @@ fn nestable() -> BoxedStrategy<Command<'static>> {
 
 fn results() -> BoxedStrategy<Command<'static>> {
     (
-        option::of(arb_msg_id()),
+        option::of(any::<u32>().prop_map(MsgRef::from)),
         any::<u32>(),
         boxed_meta(),
         opt_token(),
@@ -446,7 +446,7 @@ fn status() -> BoxedStrategy<Command<'static>> {
     let code = prop_oneof![select(vec![200u16, 212, 401, 407, 500]), 100u16..=999]
         .prop_map(|c| StatusCode::new(c).unwrap_or(StatusCode::OK));
     (
-        (arb_msg_id(), any::<u32>(), token()),
+        (any::<u32>().prop_map(MsgRef::from), any::<u32>(), token()),
         vec(token(), 0..=2),
         vec(token(), 0..=2),
         boxed_cred(),

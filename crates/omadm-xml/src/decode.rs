@@ -9,9 +9,9 @@ use std::ops::Range;
 
 use omadm_syncml::{
     Alert, AlertCode, Anchor, Carriage, Chal, CmdId, CmdRef, Command, Container, Cred, Delete,
-    Exec, Format, Get, Item, ItemCommand, ItemData, Mark, Mem, Meta, MsgId, Results, SessionId,
-    Source, Status, StatusCode, SyncBody, SyncHdr, SyncMl, SyncMlVersion, Target, ValueError,
-    parse_count,
+    Exec, Format, Get, Item, ItemCommand, ItemData, Mark, Mem, Meta, MsgId, MsgRef, Results,
+    SessionId, Source, Status, StatusCode, SyncBody, SyncHdr, SyncMl, SyncMlVersion, Target,
+    ValueError, parse_count,
 };
 use quick_xml::Reader;
 use quick_xml::events::{BytesDecl, BytesStart, Event};
@@ -1630,7 +1630,7 @@ impl<'a> Decoder<'a> {
         while let Some(tag) = self.child(Ctx::Other)? {
             match tag.el {
                 El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
-                El::MsgRef => once!(self, msg_ref, tag, self.parse::<MsgId>(&tag)?),
+                El::MsgRef => once!(self, msg_ref, tag, self.parse::<MsgRef>(&tag)?),
                 El::CmdRef => once!(self, cmd_ref, tag, self.parse::<CmdRef>(&tag)?),
                 El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
                 El::TargetRef => once!(self, target_ref, tag, self.token()?),
@@ -1664,7 +1664,7 @@ impl<'a> Decoder<'a> {
         while let Some(tag) = self.child(Ctx::Other)? {
             match tag.el {
                 El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
-                El::MsgRef => once!(self, msg_ref, tag, self.parse::<MsgId>(&tag)?),
+                El::MsgRef => once!(self, msg_ref, tag, self.parse::<MsgRef>(&tag)?),
                 El::CmdRef => once!(self, cmd_ref, tag, self.parse::<CmdRef>(&tag)?),
                 El::Cmd => once!(self, cmd, tag, self.token()?),
                 El::TargetRef => {

@@ -170,7 +170,7 @@ fn body_only_reports() {
     );
     let status = Command::Status(Status {
         cmd_id: cmd_id(1),
-        msg_ref: omadm_syncml::MsgId::MIN,
+        msg_ref: omadm_syncml::MsgId::MIN.into(),
         cmd_ref: omadm_syncml::CmdRef::SYNC_HDR,
         cmd: "SyncHdr".into(),
         target_ref: vec![],

@@ -88,7 +88,7 @@ pub(crate) fn dm_session() -> SyncMl<'static> {
             commands: vec![
                 Command::Status(Status {
                     cmd_id: cmd_id(1),
-                    msg_ref: MsgId::new(2).unwrap(),
+                    msg_ref: MsgId::new(2).unwrap().into(),
                     cmd_ref: CmdRef::SYNC_HDR,
                     cmd: "SyncHdr".into(),
                     target_ref: vec!["t1".into(), "t2".into()],
@@ -107,7 +107,7 @@ pub(crate) fn dm_session() -> SyncMl<'static> {
                 }),
                 Command::Results(Results {
                     cmd_id: cmd_id(2),
-                    msg_ref: Some(MsgId::new(2).unwrap()),
+                    msg_ref: Some(MsgId::new(2).unwrap().into()),
                     cmd_ref: CmdRef::from(4),
                     meta: Some(Box::new(full_meta.clone())),
                     target_ref: Some("./a".into()),
@@ -578,7 +578,7 @@ fn body_command() -> impl Strategy<Value = Command<'static>> {
             .prop_map(
                 |(cmd_id, msg_ref, cmd_ref, meta, t, s, items)| Command::Results(Results {
                     cmd_id,
-                    msg_ref,
+                    msg_ref: msg_ref.map(Into::into),
                     cmd_ref: CmdRef::from(cmd_ref),
                     meta,
                     target_ref: t.map(cow),
@@ -608,7 +608,7 @@ fn body_command() -> impl Strategy<Value = Command<'static>> {
                 |((cmd_id, msg_ref, cmd_ref, cmd), (t, s), (cred, chal, data, items))| {
                     Command::Status(Status {
                         cmd_id,
-                        msg_ref,
+                        msg_ref: msg_ref.into(),
                         cmd_ref: CmdRef::from(cmd_ref),
                         cmd: cow(cmd),
                         target_ref: t.into_iter().map(cow).collect(),

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use omadm_syncml::{
-    Alert, AlertCode, CmdId, Command, Cred, Format, Item, ItemData, Mark, Meta, MsgId, SessionId,
-    Source, SyncBody, SyncHdr, SyncMl, SyncMlVersion, Target,
+    Alert, AlertCode, CmdId, Command, Format, Item, ItemData, Mark, Meta, MsgId, Source, SyncBody,
+    SyncHdr, SyncMl, SyncMlVersion,
 };
 use omadm_xml::{Error, ErrorKind, Limits};
 
@@ -33,33 +33,16 @@ pub(crate) fn check(input: &str, kind: ErrorKind) {
     assert_eq!(*e.kind(), kind, "input: {input}\nerror: {e}");
 }
 
+/// The fixed messages the benchmarks and the allocation test use (one definition for all three).
+#[allow(dead_code, unreachable_pub)]
+#[path = "../fixtures/messages.rs"]
+mod fixtures;
+
 /// A realistic sessionless header (as in the spec vectors), with an auth-MAC `Cred`.
 pub(crate) fn header(msg_id: u32) -> SyncHdr<'static> {
     SyncHdr {
-        ver_dtd: "1.2".into(),
-        ver_proto: "DM/1.3".into(),
-        session_id: SessionId::SESSIONLESS,
         msg_id: MsgId::new(msg_id).unwrap(),
-        target: Target {
-            loc_uri: "https://dm.example.net/sessionless".into(),
-            loc_name: None,
-        },
-        source: Source {
-            loc_uri: "IMEI:356938035643809".into(),
-            loc_name: Some("alice".into()),
-        },
-        resp_uri: None,
-        no_resp: false,
-        cred: Some(Cred {
-            meta: Some(Meta {
-                format: Some(Format::Chr),
-                ty: Some("syncml:auth-MAC".into()),
-                ..Meta::default()
-            }),
-            data: "algorithm=SHA256, username=\"alice\", mac=ylB0RTUpXaqXa7EHQz6/T8ErJqi1elHh6bXzumJuczA="
-                .into(),
-        }),
-        meta: None,
+        ..fixtures::header()
     }
 }
 

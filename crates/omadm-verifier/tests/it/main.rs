@@ -2,9 +2,6 @@
 //! and the laws against omadm-emitter. Shared helpers live here.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-// The counting allocator below needs `unsafe impl GlobalAlloc` (the workspace denies, not
-// forbids, unsafe code for exactly this).
-#![allow(unsafe_code)]
 
 mod fuzz_seeds;
 mod hostile;
@@ -13,8 +10,6 @@ mod lint;
 mod replay;
 mod vectors;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -146,42 +141,13 @@ pub(crate) fn sign_as(template: &str, username: &str, policy: &Policy) -> Vec<u8
 // A per-thread allocation counter: shows that a code path allocates nothing (and so, since every
 // decoder call allocates, never reaches the decoder).
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator unchanged; the counter is a thread-local `Cell`
-// touched with `try_with`, so it never allocates or panics (e.g. during thread teardown).
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: omadm_testkit::alloc::CountingAlloc = omadm_testkit::alloc::CountingAlloc;
 
-/// How many allocations `f` made on this thread.
-pub(crate) fn allocations<T>(f: impl FnOnce() -> T) -> (T, u64) {
-    let before = ALLOCATIONS.with(Cell::get);
-    let out = f();
-    let after = ALLOCATIONS.with(Cell::get);
-    (out, after - before)
+/// How many allocations `f` made on this thread, after its result.
+pub(crate) fn allocations<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let (n, out) = omadm_testkit::alloc::allocations(f);
+    (out, n)
 }
 
 /// The `x-syncml-hmac` value for `body` (header carrier, default policy).

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use omadm_syncml::{Command, Item, ItemData, Meta, SyncMl};
-use omadm_xml::{Limits, decode_body, decode_header, decode_located};
+use omadm_xml::{Limits, decode_body, decode_header, decode_located, decode_located_events_only};
 
 /// Small limits, so that the fuzzer reaches them.
 const LIMITS: Limits = Limits::DEFAULT
@@ -16,6 +16,7 @@ const LIMITS: Limits = Limits::DEFAULT
 
 fuzz_target!(|data: &[u8]| {
     let full = decode_located(data, &LIMITS);
+    assert_eq!(full, decode_located_events_only(data, &LIMITS));
     let head = decode_header(data, &LIMITS);
     if let Ok(d) = &full {
         assert!(data.len() <= LIMITS.max_size);

@@ -87,7 +87,20 @@ pub fn decode<'a>(input: &'a [u8], limits: &Limits) -> Result<SyncMl<'a>> {
 ///
 /// As [`decode`].
 pub fn decode_located<'a>(input: &'a [u8], limits: &Limits) -> Result<Decoded<'a>> {
+    decode_with(Decoder::new(input, limits)?, input)
+}
+
+/// [`decode_located`] with every byte read through quick-xml's events: the fast path for
+/// text-only elements is off. Not part of the API: it exists so that tests and the fuzzer can
+/// check that the fast path changes nothing (the same message, span or error for any input).
+#[doc(hidden)]
+pub fn decode_located_events_only<'a>(input: &'a [u8], limits: &Limits) -> Result<Decoded<'a>> {
     let mut d = Decoder::new(input, limits)?;
+    d.fast = false;
+    decode_with(d, input)
+}
+
+fn decode_with<'a>(mut d: Decoder<'a>, input: &'a [u8]) -> Result<Decoded<'a>> {
     if let Some(at) = first_non_xml_char(input) {
         return Err(non_xml_char(at));
     }
@@ -360,6 +373,11 @@ struct Decoder<'a> {
     input: &'a [u8],
     /// Length of a leading UTF-8 BOM (quick-xml skips it and counts positions after it).
     bom: usize,
+    /// Bytes consumed by [`Decoder::fast_content`] behind quick-xml's back: its positions lag
+    /// the real ones by this much.
+    skipped: usize,
+    /// Whether [`Decoder::fast_content`] may run (off only to test it against the event path).
+    fast: bool,
     max_depth: usize,
     max_elements: usize,
     max_text: usize,
@@ -388,11 +406,13 @@ impl<'a> Decoder<'a> {
         let mut qx = Reader::from_reader(input);
         let cfg = qx.config_mut();
         cfg.check_comments = true;
-        cfg.check_end_names = true;
+        // End names are checked here (`Decoder::end`), against the decoder's own stack: the fast
+        // path skips end tags that quick-xml never sees, so its stack of open names runs ahead.
+        cfg.check_end_names = false;
         cfg.expand_empty_elements = false;
         cfg.trim_text(false);
         cfg.allow_dangling_amp = false;
-        cfg.allow_unmatched_ends = false;
+        cfg.allow_unmatched_ends = true;
         let bom = if input.starts_with(b"\xEF\xBB\xBF") {
             3
         } else {
@@ -402,6 +422,8 @@ impl<'a> Decoder<'a> {
             qx,
             input,
             bom,
+            skipped: 0,
+            fast: true,
             max_depth: limits.depth(),
             max_elements: limits.max_elements,
             max_text: limits.max_text,
@@ -474,7 +496,8 @@ impl<'a> Decoder<'a> {
         use quick_xml::errors::{IllFormedError, SyntaxError};
         let offset = usize::try_from(self.qx.error_position())
             .unwrap_or(usize::MAX)
-            .saturating_add(self.bom);
+            .saturating_add(self.bom)
+            .saturating_add(self.skipped);
         let (kind, detail) = match e {
             quick_xml::Error::Syntax(s) => match s {
                 SyntaxError::InvalidBangMarkup => (ErrorKind::Syntax, "invalid <! markup"),
@@ -587,6 +610,7 @@ impl<'a> Decoder<'a> {
         usize::try_from(self.qx.buffer_position())
             .unwrap_or(usize::MAX)
             .saturating_add(self.bom)
+            .saturating_add(self.skipped)
     }
 
     #[inline(always)]
@@ -612,8 +636,8 @@ impl<'a> Decoder<'a> {
                 Err(e) => return Err(self.qx_error(&e)),
                 Ok(Event::Start(e)) => return self.start(&e, false).map(Ev::Start),
                 Ok(Event::Empty(e)) => return self.start(&e, true).map(Ev::Start),
-                Ok(Event::End(_)) => {
-                    self.pop();
+                Ok(Event::End(e)) => {
+                    self.end(e.name().as_ref().as_bytes())?;
                     return Ok(Ev::End);
                 }
                 Ok(Event::Text(t)) => {
@@ -652,6 +676,63 @@ impl<'a> Decoder<'a> {
             return Err(self.syntax(self.pos, "bad processing instruction target"));
         }
         Ok(())
+    }
+
+    /// Closes the current element with an end tag named `name`.
+    #[inline]
+    fn end(&mut self, name: &[u8]) -> Result<()> {
+        match self.stack.last() {
+            Some(f) if f.qname == name => {
+                self.pop();
+                Ok(())
+            }
+            Some(_) => Err(self.syntax(self.pos, "mismatched end tag")),
+            None => Err(self.syntax(self.pos, "end tag without start tag")),
+        }
+    }
+
+    /// The fast path for the two shapes of content that nearly every text-only element has,
+    /// `<X>chars</X>` and `<X><![CDATA[chars]]></X>`, right after `X`'s start tag: reads the
+    /// content and the end tag in one scan and leaves the decoder exactly as the event path
+    /// would leave it after `X`'s end (the same position, stack and bindings). Returns the text
+    /// and whether it was a CDATA section; `None`, having read nothing, for any other shape or
+    /// for anything the event path would reject or report (a reference, markup, `]]>` in
+    /// character data, invalid UTF-8, text over the limit, an end tag with white space, a
+    /// mismatched end tag), which the event path then reads.
+    #[inline]
+    fn fast_content(&mut self) -> Option<(&'a str, bool)> {
+        if self.pending_end || !self.fast {
+            return None;
+        }
+        let qname = self.stack.last()?.qname;
+        let rest: &'a [u8] = self.qx.get_ref();
+        let (text, cdata, end_at) = if let Some(section) = rest.strip_prefix(b"<![CDATA[") {
+            let close = find_cdata_end(section)?;
+            (&section[..close], true, 9 + close + 3)
+        } else {
+            let i = memchr::memchr2(b'<', b'&', rest)?;
+            let text = &rest[..i];
+            if rest[i] != b'<' || has_cdata_end(text) {
+                return None;
+            }
+            (text, false, i)
+        };
+        let tail = rest
+            .get(end_at..)?
+            .strip_prefix(b"</")?
+            .strip_prefix(qname)?;
+        if tail.first() != Some(&b'>') || text.len() > self.max_text {
+            return None;
+        }
+        let text = core::str::from_utf8(text).ok()?;
+        let consumed = end_at + 2 + qname.len() + 1;
+        let end_pos = self.after() + end_at;
+        *self.qx.get_mut() = &rest[consumed..];
+        self.skipped += consumed;
+        self.pos = end_pos;
+        self.piece = text;
+        self.pop();
+        Some((text, cdata))
     }
 
     #[inline]
@@ -1128,6 +1209,7 @@ impl<'a> Decoder<'a> {
                 Event::Text(t) if all_ws(&t) => {}
                 Event::Comment(_) => {}
                 Event::PI(pi) => self.check_pi(pi.target())?,
+                Event::End(_) => return Err(self.syntax(self.pos, "end tag without start tag")),
                 _ => return Err(self.err_here(ErrorKind::TrailingContent, self.pos)),
             }
         }
@@ -1179,6 +1261,9 @@ impl<'a> Decoder<'a> {
 
     /// Text-only content up to the current element's end.
     fn text(&mut self) -> Result<Acc<'a>> {
+        if let Some((text, _)) = self.fast_content() {
+            return Ok(Acc::Borrowed(text));
+        }
         let mut acc = Acc::Empty;
         loop {
             match self.next()? {
@@ -1751,6 +1836,16 @@ impl<'a> Decoder<'a> {
     /// `Item/Data`: character data (escaped, CDATA or both, never trimmed) or an XML fragment.
     fn item_data(&mut self) -> Result<ItemData<'a>> {
         let content_start = self.after();
+        if let Some((text, cdata)) = self.fast_content() {
+            return Ok(ItemData {
+                value: Cow::Borrowed(text),
+                carriage: if cdata {
+                    Carriage::Cdata
+                } else {
+                    Carriage::Escaped
+                },
+            });
+        }
         let mut acc = Acc::Empty;
         let mut cdata = false;
         let mut other = false;
@@ -1845,6 +1940,19 @@ fn has_cdata_end(b: &[u8]) -> bool {
         from = at + 1;
     }
     false
+}
+
+/// Where the first `]]>` of a CDATA section's content starts.
+#[inline]
+fn find_cdata_end(section: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    loop {
+        let at = from + memchr::memchr(b'>', section.get(from..)?)?;
+        if at >= 2 && section[at - 2] == b']' && section[at - 1] == b']' {
+            return Some(at - 2);
+        }
+        from = at + 1;
+    }
 }
 
 /// The part of a qualified name after its prefix.

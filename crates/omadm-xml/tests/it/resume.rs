@@ -1,10 +1,18 @@
 //! The resumed decode agrees with the one-pass decode: `decode_body(decode_header(x))` returns
 //! exactly what `decode_located(x)` returns (message, span, or the same error) whenever the
 //! header scan succeeds, and the header scan fails only where the full decode fails.
+//!
+//! The same laws hold the decoder's fast path for text-only elements (`<X>text</X>`,
+//! `<X><![CDATA[text]]></X>`, read in one scan behind quick-xml's back) to the event path: every
+//! input decodes exactly as with every byte read through quick-xml's events
+//! (`decode_located_events_only`).
 
 use std::path::Path;
 
-use omadm_xml::{Limits, decode_body, decode_header, decode_located, encode};
+use omadm_xml::{
+    ErrorKind, Limits, decode_body, decode_header, decode_located, decode_located_events_only,
+    encode,
+};
 use proptest::prelude::*;
 
 use crate::roundtrip::run_property;
@@ -20,6 +28,11 @@ const SMALL: Limits = Limits::DEFAULT
 /// The agreement law on one input and one set of limits.
 fn agree(input: &[u8], limits: &Limits) {
     let full = decode_located(input, limits);
+    assert_eq!(
+        full,
+        decode_located_events_only(input, limits),
+        "the fast path disagrees with the event path"
+    );
     match decode_header(input, limits) {
         Ok(head) => {
             if let Ok(d) = &full {
@@ -113,4 +126,121 @@ fn resumed_decode_agrees_on_mutated_messages() {
             agree_all(&bytes);
         },
     );
+}
+
+/// Edits that land on the bytes the fast path decides on: markup, references, CDATA brackets,
+/// white space in end tags, invalid UTF-8.
+#[test]
+fn fast_path_agrees_on_messages_with_markup_edits() {
+    const BYTES: &[u8] = b"<>/&;]![ \xFFx";
+    run_property(
+        || {
+            (
+                omadm_testkit::strategies::arb_sync_ml(),
+                proptest::collection::vec(
+                    (
+                        any::<prop::sample::Index>(),
+                        any::<prop::sample::Index>(),
+                        any::<bool>(),
+                    ),
+                    1..4,
+                ),
+            )
+        },
+        |(m, edits)| {
+            let mut bytes = encoded(&m);
+            for (at, byte, insert) in edits {
+                let i = at.index(bytes.len());
+                let b = BYTES[byte.index(BYTES.len())];
+                if insert {
+                    bytes.insert(i, b);
+                } else {
+                    bytes[i] = b;
+                }
+            }
+            agree_all(&bytes);
+        },
+    );
+}
+
+/// A message whose `VerDTD` content is `content`.
+fn with_ver_dtd(content: &str) -> Vec<u8> {
+    let good = encoded(&crate::support::sessionless(1));
+    let text = String::from_utf8(good).unwrap();
+    assert!(
+        text.contains("<VerDTD>1.2</VerDTD>"),
+        "the fixture has a VerDTD"
+    );
+    text.replacen("<VerDTD>1.2</VerDTD>", &format!("<VerDTD>{content}"), 1)
+        .into_bytes()
+}
+
+/// Each shape the fast path declines, decoded both ways, with what the event path says about it.
+#[test]
+fn fast_path_declines_every_other_shape() {
+    let cases: &[(&str, Option<ErrorKind>)] = &[
+        // Shapes it takes.
+        ("1.2</VerDTD>", None),
+        ("<![CDATA[1.2]]></VerDTD>", None),
+        (" 1.2 </VerDTD>", None),
+        // Shapes it leaves to the event path, which accepts them.
+        ("1.2</VerDTD >", None),
+        ("1&#46;2</VerDTD>", None),
+        ("1<![CDATA[.2]]></VerDTD>", None),
+        ("<![CDATA[1.]]>2</VerDTD>", None),
+        ("1.<!-- c -->2</VerDTD>", None),
+        // ... and rejects them.
+        ("1.2</VerProto>", Some(ErrorKind::Syntax)),
+        ("1.2</VerDT>", Some(ErrorKind::Syntax)),
+        ("1.2</VerDTDx>", Some(ErrorKind::Syntax)),
+        ("1]]>2</VerDTD>", Some(ErrorKind::Syntax)),
+        // The section runs on to the next `]]>` (in the item data), then no `</VerDTD>`.
+        ("<![CDATA[1.2</VerDTD>", Some(ErrorKind::Syntax)),
+        ("1&bogus;2</VerDTD>", Some(ErrorKind::Entity)),
+        ("<b>1.2</b></VerDTD>", Some(ErrorKind::UnknownElement)),
+    ];
+    for (content, expected) in cases {
+        let input = with_ver_dtd(content);
+        let fast = decode_located(&input, &Limits::DEFAULT);
+        assert_eq!(
+            fast,
+            decode_located_events_only(&input, &Limits::DEFAULT),
+            "{content}"
+        );
+        assert_eq!(fast.err().map(|e| *e.kind()), *expected, "{content}");
+        agree_all(&input);
+    }
+}
+
+/// Text over the limit, and invalid UTF-8, are reported at the same place either way.
+#[test]
+fn fast_path_leaves_limits_and_encoding_errors_to_the_event_path() {
+    let long = with_ver_dtd(&format!("{}</VerDTD>", "1".repeat(600)));
+    let e = decode_located(&long, &SMALL).unwrap_err();
+    assert_eq!(
+        *e.kind(),
+        ErrorKind::LimitExceeded(omadm_xml::Limit::TextLength)
+    );
+    assert_eq!(Err(e), decode_located_events_only(&long, &SMALL));
+
+    let mut bad = with_ver_dtd("1.2</VerDTD>");
+    let at = bad.windows(3).position(|w| w == b"1.2").unwrap();
+    bad[at + 1] = 0xFF;
+    let e = decode_located(&bad, &Limits::DEFAULT).unwrap_err();
+    assert_eq!(*e.kind(), ErrorKind::Encoding);
+    assert_eq!(e.offset(), at + 1);
+    assert_eq!(Err(e), decode_located_events_only(&bad, &Limits::DEFAULT));
+}
+
+/// An end tag after the root's end: the event path names it (quick-xml's own check of unmatched
+/// end tags is off, since the fast path closes elements it never sees).
+#[test]
+fn end_tag_after_the_root_is_a_syntax_error() {
+    let mut input = encoded(&crate::support::sessionless(1));
+    let root_end = input.len();
+    input.extend_from_slice(b"</SyncML>");
+    let e = decode_located(&input, &Limits::DEFAULT).unwrap_err();
+    assert_eq!(*e.kind(), ErrorKind::Syntax);
+    assert_eq!(e.offset(), root_end);
+    assert_eq!(Err(e), decode_located_events_only(&input, &Limits::DEFAULT));
 }

@@ -373,11 +373,15 @@ struct Decoder<'a> {
     input: &'a [u8],
     /// Length of a leading UTF-8 BOM (quick-xml skips it and counts positions after it).
     bom: usize,
-    /// Bytes consumed by [`Decoder::fast_content`] behind quick-xml's back: its positions lag
+    /// Bytes consumed by [`Decoder::fast_event`] behind quick-xml's back: its positions lag
     /// the real ones by this much.
     skipped: usize,
-    /// Whether [`Decoder::fast_content`] may run (off only to test it against the event path).
+    /// Whether the fast paths may run (off only to test them against the event path).
     fast: bool,
+    /// Whether quick-xml is in its text state (its last event was anything but `Text`), with
+    /// its input at the start of content: the only state in which the fast paths may consume
+    /// bytes behind its back, and the state they leave it in.
+    qx_text: bool,
     max_depth: usize,
     max_elements: usize,
     max_text: usize,
@@ -424,6 +428,7 @@ impl<'a> Decoder<'a> {
             bom,
             skipped: 0,
             fast: true,
+            qx_text: false,
             max_depth: limits.depth(),
             max_elements: limits.max_elements,
             max_text: limits.max_text,
@@ -536,8 +541,10 @@ impl<'a> Decoder<'a> {
                 _ => (ErrorKind::Syntax, "ill-formed xml"),
             },
             quick_xml::Error::Encoding(_) => {
-                // quick-xml reports the event; find the exact byte.
-                let from = offset.min(self.input.len());
+                // quick-xml reports neither the event nor the byte (its error position is not
+                // updated for these): every byte before the event being read is valid UTF-8, so
+                // the first invalid one from the event's start is the one.
+                let from = self.pos.min(self.input.len());
                 let exact = match core::str::from_utf8(&self.input[from..]) {
                     Ok(_) => offset,
                     Err(u) => from + u.valid_up_to(),
@@ -616,7 +623,9 @@ impl<'a> Decoder<'a> {
     #[inline(always)]
     fn read(&mut self) -> Result<Event<'a>> {
         self.pos = self.after();
-        self.qx.read_event().map_err(|e| self.qx_error(&e))
+        let event = self.qx.read_event().map_err(|e| self.qx_error(&e));
+        self.qx_text = !matches!(event, Ok(Event::Text(_)));
+        event
     }
 
     /// The next piece of content inside the current element. Comments and processing
@@ -628,8 +637,12 @@ impl<'a> Decoder<'a> {
             self.pop();
             return Ok(Ev::End);
         }
+        if let Some(ev) = self.fast_event() {
+            return ev;
+        }
         loop {
             self.pos = self.after();
+            self.qx_text = true;
             // Matched in place: moving quick-xml's `Result<Event>` around costs more than the
             // match itself.
             match self.qx.read_event() {
@@ -641,6 +654,7 @@ impl<'a> Decoder<'a> {
                     return Ok(Ev::End);
                 }
                 Ok(Event::Text(t)) => {
+                    self.qx_text = false;
                     let s = self.borrowed(t.into_inner())?;
                     if s.is_empty() {
                         continue;
@@ -691,48 +705,88 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    /// The fast path for the two shapes of content that nearly every text-only element has,
-    /// `<X>chars</X>` and `<X><![CDATA[chars]]></X>`, right after `X`'s start tag: reads the
-    /// content and the end tag in one scan and leaves the decoder exactly as the event path
-    /// would leave it after `X`'s end (the same position, stack and bindings). Returns the text
-    /// and whether it was a CDATA section; `None`, having read nothing, for any other shape or
-    /// for anything the event path would reject or report (a reference, markup, `]]>` in
-    /// character data, invalid UTF-8, text over the limit, an end tag with white space, a
-    /// mismatched end tag), which the event path then reads.
-    #[inline]
-    fn fast_content(&mut self) -> Option<(&'a str, bool)> {
-        if self.pending_end || !self.fast {
+    /// The fast path: the next piece of content when it has one of the shapes nearly every
+    /// message is made of, read straight from the input instead of through quick-xml's events:
+    /// character data up to `<` (no reference), a CDATA section, an end tag `</X>` that closes
+    /// the current element, and a start tag of a known SyncML or MetInf name without attributes
+    /// or with one of the two default-namespace declarations every message repeats. It returns
+    /// exactly what the event path would return for the same bytes, and leaves the decoder as
+    /// the event path would; for any other shape, or anything the event path would reject or
+    /// report, it returns `None` having consumed nothing, and the event path reads it.
+    ///
+    /// It runs only while quick-xml is in its text state, and it leaves quick-xml in that state,
+    /// its input advanced past what was read and its positions behind by `skipped`. quick-xml's
+    /// own stack of open names goes stale, which is why the decoder checks end names itself.
+    #[inline(always)]
+    fn fast_event(&mut self) -> Option<Result<Ev>> {
+        if !(self.fast && self.qx_text) {
             return None;
         }
-        let qname = self.stack.last()?.qname;
         let rest: &'a [u8] = self.qx.get_ref();
-        let (text, cdata, end_at) = if let Some(section) = rest.strip_prefix(b"<![CDATA[") {
-            let close = find_cdata_end(section)?;
-            (&section[..close], true, 9 + close + 3)
-        } else {
-            let i = memchr::memchr2(b'<', b'&', rest)?;
-            let text = &rest[..i];
-            if rest[i] != b'<' || has_cdata_end(text) {
+        let at = self.after();
+        if *rest.first()? != b'<' {
+            // Character data, up to markup.
+            let end = memchr::memchr2(b'<', b'&', rest)?;
+            let text = &rest[..end];
+            if rest[end] != b'<' || has_cdata_end(text) {
                 return None;
             }
-            (text, false, i)
-        };
-        let tail = rest
-            .get(end_at..)?
-            .strip_prefix(b"</")?
-            .strip_prefix(qname)?;
-        if tail.first() != Some(&b'>') || text.len() > self.max_text {
-            return None;
+            let text = core::str::from_utf8(text).ok()?;
+            self.advance(at, end);
+            self.piece = text;
+            return Some(Ok(Ev::Text));
         }
-        let text = core::str::from_utf8(text).ok()?;
-        let consumed = end_at + 2 + qname.len() + 1;
-        let end_pos = self.after() + end_at;
-        *self.qx.get_mut() = &rest[consumed..];
-        self.skipped += consumed;
-        self.pos = end_pos;
-        self.piece = text;
-        self.pop();
-        Some((text, cdata))
+        match *rest.get(1)? {
+            b'/' => {
+                let qname = self.stack.last()?.qname;
+                let tail = rest[2..].strip_prefix(qname)?;
+                if tail.first() != Some(&b'>') {
+                    return None;
+                }
+                self.advance(at, 2 + qname.len() + 1);
+                self.pop();
+                Some(Ok(Ev::End))
+            }
+            b'!' => {
+                let section = rest.strip_prefix(b"<![CDATA[")?;
+                let close = find_cdata_end(section)?;
+                let text = core::str::from_utf8(&section[..close]).ok()?;
+                self.advance(at, 9 + close + 3);
+                self.piece = text;
+                Some(Ok(Ev::CData))
+            }
+            _ => {
+                let close = memchr::memchr(b'>', rest)?;
+                let (content, empty) = match &rest[1..close] {
+                    [c @ .., b'/'] => (c, true),
+                    c => (c, false),
+                };
+                let name_len = content
+                    .iter()
+                    .position(|&b| b == b' ')
+                    .unwrap_or(content.len());
+                let attrs = &content[name_len..];
+                let known_attrs = attrs.is_empty()
+                    || attrs == b" xmlns=\"syncml:metinf\""
+                    || attrs == b" xmlns=\"SYNCML:SYNCML1.2\"";
+                // A known name is a valid XML name without a prefix; quotes, `<`, white space
+                // other than the one space, and `/` can only be in the other names.
+                if !known_attrs || El::of(&content[..name_len]) == El::Other {
+                    return None;
+                }
+                self.advance(at, close + 1);
+                Some(self.open(at + 1, content, name_len, empty).map(Ev::Start))
+            }
+        }
+    }
+
+    /// Consumes `len` bytes at `at` (the current position) behind quick-xml's back.
+    #[inline(always)]
+    fn advance(&mut self, at: usize, len: usize) {
+        let rest: &'a [u8] = self.qx.get_ref();
+        *self.qx.get_mut() = rest.get(len..).unwrap_or_default();
+        self.skipped += len;
+        self.pos = at;
     }
 
     #[inline]
@@ -749,8 +803,20 @@ impl<'a> Decoder<'a> {
         let (content_at, content) = self
             .locate(e.as_bytes())
             .ok_or_else(|| self.syntax(self.pos, "internal: tag outside input"))?;
+        self.open(content_at, content, e.name().as_ref().len(), empty)
+    }
+
+    /// Opens the element whose start tag holds `content` (the name, then the attributes) at
+    /// `content_at`, the name being its first `name_len` bytes.
+    #[inline(always)]
+    fn open(
+        &mut self,
+        content_at: usize,
+        content: &'a [u8],
+        name_len: usize,
+        empty: bool,
+    ) -> Result<Tag> {
         let offset = content_at.saturating_sub(1);
-        let name_len = e.name().as_ref().len();
         let qname = content.get(..name_len).unwrap_or(content);
         let attrs = content.get(name_len..).unwrap_or(b"");
 
@@ -1261,9 +1327,6 @@ impl<'a> Decoder<'a> {
 
     /// Text-only content up to the current element's end.
     fn text(&mut self) -> Result<Acc<'a>> {
-        if let Some((text, _)) = self.fast_content() {
-            return Ok(Acc::Borrowed(text));
-        }
         let mut acc = Acc::Empty;
         loop {
             match self.next()? {
@@ -1836,16 +1899,6 @@ impl<'a> Decoder<'a> {
     /// `Item/Data`: character data (escaped, CDATA or both, never trimmed) or an XML fragment.
     fn item_data(&mut self) -> Result<ItemData<'a>> {
         let content_start = self.after();
-        if let Some((text, cdata)) = self.fast_content() {
-            return Ok(ItemData {
-                value: Cow::Borrowed(text),
-                carriage: if cdata {
-                    Carriage::Cdata
-                } else {
-                    Carriage::Escaped
-                },
-            });
-        }
         let mut acc = Acc::Empty;
         let mut cdata = false;
         let mut other = false;

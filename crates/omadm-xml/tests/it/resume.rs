@@ -163,19 +163,75 @@ fn fast_path_agrees_on_messages_with_markup_edits() {
     );
 }
 
-/// A message whose `VerDTD` content is `content`.
-fn with_ver_dtd(content: &str) -> Vec<u8> {
+/// A message whose `<VerDTD>1.2</VerDTD>` is replaced by `element`.
+fn with_element(element: &str) -> Vec<u8> {
     let good = encoded(&crate::support::sessionless(1));
     let text = String::from_utf8(good).unwrap();
     assert!(
         text.contains("<VerDTD>1.2</VerDTD>"),
         "the fixture has a VerDTD"
     );
-    text.replacen("<VerDTD>1.2</VerDTD>", &format!("<VerDTD>{content}"), 1)
+    text.replacen("<VerDTD>1.2</VerDTD>", element, 1)
         .into_bytes()
 }
 
-/// Each shape the fast path declines, decoded both ways, with what the event path says about it.
+/// A message whose `VerDTD` content (and end tag) is `content`.
+fn with_ver_dtd(content: &str) -> Vec<u8> {
+    with_element(&format!("<VerDTD>{content}"))
+}
+
+/// Decodes `input` both ways, checks they agree, and returns the error kind.
+fn both_ways(input: &[u8]) -> Option<ErrorKind> {
+    let fast = decode_located(input, &Limits::DEFAULT);
+    assert_eq!(
+        fast,
+        decode_located_events_only(input, &Limits::DEFAULT),
+        "{}",
+        String::from_utf8_lossy(input)
+    );
+    agree_all(input);
+    fast.err().map(|e| *e.kind())
+}
+
+/// Start tags: the fast path takes known names, bare or with one of the two common
+/// declarations, and `<X/>`; the event path reads everything else.
+#[test]
+fn fast_path_start_tags_agree_with_the_event_path() {
+    let cases: &[(&str, Option<ErrorKind>)] = &[
+        ("<VerDTD/>", None),
+        ("<VerDTD xmlns=\"SYNCML:SYNCML1.2\">1.2</VerDTD>", None),
+        ("<VerDTD xmlns='SYNCML:SYNCML1.2'>1.2</VerDTD>", None),
+        ("<VerDTD >1.2</VerDTD>", None),
+        ("<VerDTD\n>1.2</VerDTD>", None),
+        ("\n  <VerDTD>1.2</VerDTD>\n  ", None),
+        (
+            "<s:VerDTD xmlns:s=\"SYNCML:SYNCML1.2\">1.2</s:VerDTD>",
+            None,
+        ),
+        (
+            "<VerDTD xmlns=\"syncml:metinf\">1.2</VerDTD>",
+            Some(ErrorKind::UnknownElement),
+        ),
+        ("<VerDTD a=\"x>y\">1.2</VerDTD>", Some(ErrorKind::Attribute)),
+        (
+            "<VerDTD xmlns=\"syncml:metinf\" a=\"1\">1.2</VerDTD>",
+            Some(ErrorKind::Attribute),
+        ),
+        ("<VerDTDs>1.2</VerDTDs>", Some(ErrorKind::UnknownElement)),
+        ("<VerDTD<a>1.2</VerDTD>", Some(ErrorKind::Syntax)),
+        (
+            "<VerDTD>1.2</VerDTD><VerDTD>1.2</VerDTD>",
+            Some(ErrorKind::DuplicateElement),
+        ),
+        ("<VerDTD>1.2", Some(ErrorKind::MisplacedElement)),
+    ];
+    for (element, expected) in cases {
+        assert_eq!(both_ways(&with_element(element)), *expected, "{element}");
+    }
+}
+
+/// Content: each shape the fast path declines, decoded both ways, with what the event path says
+/// about it.
 #[test]
 fn fast_path_declines_every_other_shape() {
     let cases: &[(&str, Option<ErrorKind>)] = &[
@@ -200,15 +256,7 @@ fn fast_path_declines_every_other_shape() {
         ("<b>1.2</b></VerDTD>", Some(ErrorKind::UnknownElement)),
     ];
     for (content, expected) in cases {
-        let input = with_ver_dtd(content);
-        let fast = decode_located(&input, &Limits::DEFAULT);
-        assert_eq!(
-            fast,
-            decode_located_events_only(&input, &Limits::DEFAULT),
-            "{content}"
-        );
-        assert_eq!(fast.err().map(|e| *e.kind()), *expected, "{content}");
-        agree_all(&input);
+        assert_eq!(both_ways(&with_ver_dtd(content)), *expected, "{content}");
     }
 }
 

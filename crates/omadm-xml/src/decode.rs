@@ -374,7 +374,8 @@ struct Decoder<'a> {
     /// Length of a leading UTF-8 BOM (quick-xml skips it and counts positions after it).
     bom: usize,
     /// Bytes consumed by [`Decoder::fast_event`] behind quick-xml's back: its positions lag
-    /// the real ones by this much.
+    /// the real ones by this much. Kept, not derived from the length of quick-xml's input:
+    /// on an unclosed tag quick-xml advances its position to the end but not its input.
     skipped: usize,
     /// Whether the fast paths may run (off only to test them against the event path).
     fast: bool,
@@ -766,16 +767,17 @@ impl<'a> Decoder<'a> {
                     .position(|&b| b == b' ')
                     .unwrap_or(content.len());
                 let attrs = &content[name_len..];
-                let known_attrs = attrs.is_empty()
-                    || attrs == b" xmlns=\"syncml:metinf\""
-                    || attrs == b" xmlns=\"SYNCML:SYNCML1.2\"";
+                let el = El::of(&content[..name_len]);
                 // A known name is a valid XML name without a prefix; quotes, `<`, white space
                 // other than the one space, and `/` can only be in the other names.
-                if !known_attrs || El::of(&content[..name_len]) == El::Other {
+                if el == El::Other || !(attrs.is_empty() || common_declaration(attrs).is_some()) {
                     return None;
                 }
                 self.advance(at, close + 1);
-                Some(self.open(at + 1, content, name_len, empty).map(Ev::Start))
+                Some(
+                    self.open(at + 1, content, name_len, el, empty)
+                        .map(Ev::Start),
+                )
             }
         }
     }
@@ -803,17 +805,21 @@ impl<'a> Decoder<'a> {
         let (content_at, content) = self
             .locate(e.as_bytes())
             .ok_or_else(|| self.syntax(self.pos, "internal: tag outside input"))?;
-        self.open(content_at, content, e.name().as_ref().len(), empty)
+        let name_len = e.name().as_ref().len();
+        let el = El::of(content.get(..name_len).unwrap_or(content));
+        self.open(content_at, content, name_len, el, empty)
     }
 
     /// Opens the element whose start tag holds `content` (the name, then the attributes) at
-    /// `content_at`, the name being its first `name_len` bytes.
+    /// `content_at`, the name being its first `name_len` bytes and `el` that name looked up
+    /// whole (`El::Other` for a prefixed name).
     #[inline(always)]
     fn open(
         &mut self,
         content_at: usize,
         content: &'a [u8],
         name_len: usize,
+        el: El,
         empty: bool,
     ) -> Result<Tag> {
         let offset = content_at.saturating_sub(1);
@@ -837,11 +843,9 @@ impl<'a> Decoder<'a> {
         let foreign = self.stack.len() >= self.foreign_from;
         if !attrs.is_empty() {
             let attrs_at = content_at + name_len;
-            let declared = match attrs {
-                // The declarations every message repeats.
-                b" xmlns=\"syncml:metinf\"" => Some(Ns::MetInf),
-                b" xmlns=\"SYNCML:SYNCML1.2\"" => Some(Ns::SyncMl(SyncMlVersion::V1_2)),
-                _ => self.attributes(attrs, attrs_at, foreign)?,
+            let declared = match common_declaration(attrs) {
+                Some(ns) => Some(ns),
+                None => self.attributes(attrs, attrs_at, foreign)?,
             };
             if let Some(default) = declared
                 && let Some(f) = self.stack.last_mut()
@@ -849,8 +853,8 @@ impl<'a> Decoder<'a> {
                 f.default_ns = default;
             }
         }
-        // A known name has no prefix: look it up first, split only other names.
-        let mut el = El::of(qname);
+        // A known name has no prefix: it was looked up first; split only other names.
+        let mut el = el;
         let (prefix, local) = match el {
             El::Other => match qname.iter().position(|&b| b == b':') {
                 Some(i) => (Some(&qname[..i]), &qname[i + 1..]),
@@ -1981,30 +1985,31 @@ fn trim_end_ws(b: &[u8]) -> &[u8] {
 /// Whether text holds `]]>`, which character data may not.
 #[inline]
 fn has_cdata_end(b: &[u8]) -> bool {
-    if !b.contains(&b'>') {
-        return false;
-    }
-    let mut from = 0;
-    while let Some(i) = b[from..].iter().position(|&c| c == b'>') {
-        let at = from + i;
-        if at >= 2 && b[at - 2] == b']' && b[at - 1] == b']' {
-            return true;
-        }
-        from = at + 1;
-    }
-    false
+    find_cdata_end(b).is_some()
 }
 
-/// Where the first `]]>` of a CDATA section's content starts.
+/// Where the first `]]>` in `b` starts: the end of a CDATA section's content.
 #[inline]
-fn find_cdata_end(section: &[u8]) -> Option<usize> {
+fn find_cdata_end(b: &[u8]) -> Option<usize> {
     let mut from = 0;
     loop {
-        let at = from + memchr::memchr(b'>', section.get(from..)?)?;
-        if at >= 2 && section[at - 2] == b']' && section[at - 1] == b']' {
+        let at = from + memchr::memchr(b'>', b.get(from..)?)?;
+        if at >= 2 && b[at - 2] == b']' && b[at - 1] == b']' {
             return Some(at - 2);
         }
         from = at + 1;
+    }
+}
+
+/// The default-namespace declaration that every DM message repeats on its root and its MetInf
+/// elements, as the whole attribute text of a start tag; `None` for any other text (which
+/// [`Decoder::attributes`] then parses).
+#[inline]
+fn common_declaration(attrs: &[u8]) -> Option<Ns> {
+    match attrs {
+        b" xmlns=\"syncml:metinf\"" => Some(Ns::MetInf),
+        b" xmlns=\"SYNCML:SYNCML1.2\"" => Some(Ns::SyncMl(SyncMlVersion::V1_2)),
+        _ => None,
     }
 }
 

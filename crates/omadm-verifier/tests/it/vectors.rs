@@ -254,7 +254,7 @@ fn every_single_bit_flip_of_the_vectors_is_ignored() {
 }
 
 #[test]
-fn issue_accepted_reports_borrow_the_body() {
+fn accepted_reports_borrow_the_body() {
     // Reports are moved out of the decoded message, not copied: texts that needed no unescaping
     // point into the body.
     let body = vector("in-message.xml");

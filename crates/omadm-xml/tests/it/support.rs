@@ -33,10 +33,11 @@ pub(crate) fn check(input: &str, kind: ErrorKind) {
     assert_eq!(*e.kind(), kind, "input: {input}\nerror: {e}");
 }
 
-/// The fixed messages the benchmarks and the allocation test use (one definition for all three).
+/// The fixed messages the benchmarks and this binary (the allocation test, the header below) use:
+/// one definition for both.
 #[allow(dead_code, unreachable_pub)]
 #[path = "../fixtures/messages.rs"]
-mod fixtures;
+pub(crate) mod fixtures;
 
 /// A realistic sessionless header (as in the spec vectors), with an auth-MAC `Cred`.
 pub(crate) fn header(msg_id: u32) -> SyncHdr<'static> {

@@ -1,14 +1,13 @@
-//! Zero allocations per message once the buffer is warm: a counting global allocator (per
-//! thread, so the test harness does not interfere) around `Emitter::emit_into`.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+//! Zero allocations per message once the buffer is warm: a counting global allocator around
+//! `Emitter::emit_into`.
+//!
+//! The allocator is installed for the whole `it` binary (a global allocator is per binary); it
+//! counts per thread, so the other tests, running on other threads, do not disturb the count.
 
-use std::borrow::Cow;
-
-use omadm_emitter::{
-    Account, Algorithm, Construction, Emitter, Integrity, Nonce, Report, Secret, Username,
-};
-use omadm_syncml::{Format, Mark};
+use omadm_emitter::{Algorithm, Construction, Emitter, Integrity};
 use omadm_testkit::alloc::CountingAlloc;
+
+use crate::support::{chr_report, vector_account};
 
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;
@@ -16,19 +15,6 @@ static GLOBAL: CountingAlloc = CountingAlloc;
 /// How many allocations `f` made on this thread.
 fn allocations(f: impl FnOnce()) -> usize {
     omadm_testkit::alloc::allocations(f).0
-}
-
-fn account(integrity: Integrity, max: usize) -> Account {
-    let mut account = Account::new(
-        "https://dm.example.net/sessionless",
-        "IMEI:356938035643809",
-        Username::new("alice").unwrap(),
-        Secret::from("correct-horse-battery-staple"),
-        Nonce::from_base64("jzocDlt9kqTG4fCz1aeeIQ==").unwrap(),
-        max,
-    );
-    account.integrity = integrity;
-    account
 }
 
 fn modes() -> [Integrity; 3] {
@@ -42,23 +28,12 @@ fn modes() -> [Integrity; 3] {
     ]
 }
 
-fn report(data: String) -> Report<'static> {
-    Report::new(
-        Some(Cow::Borrowed("./Ext/Battery")),
-        "urn:oma:mo:battery:1.0",
-        Format::Chr,
-        Some(Mark::Warning),
-        data,
-    )
-    .unwrap()
-}
-
 #[test]
 fn one_report_messages_allocate_nothing_once_warm() {
-    let reports = [report("b".repeat(600))];
+    let reports = [chr_report(&"b".repeat(600))];
     for integrity in modes() {
         // The self-check decodes each message (allocating); it is on by default in debug builds.
-        let mut emitter = Emitter::new(account(integrity, 16 * 1024))
+        let mut emitter = Emitter::new(vector_account(integrity))
             .unwrap()
             .with_self_check(false);
         let mut buf = Vec::new();
@@ -77,19 +52,19 @@ fn one_report_messages_allocate_nothing_once_warm() {
 #[test]
 fn packing_a_thousand_reports_allocates_nothing_once_warm() {
     let reports: Vec<_> = (0..1000)
-        .map(|i| report(format!("reading {i}: {}", "x".repeat(i % 97))))
+        .map(|i| chr_report(&format!("reading {i}: {}", "x".repeat(i % 97))))
         .collect();
     for integrity in modes() {
         let mut buf = Vec::new();
         // Warm the buffer with a whole pass.
-        let mut warm = Emitter::new(account(integrity, 16 * 1024))
+        let mut warm = Emitter::new(vector_account(integrity))
             .unwrap()
             .with_self_check(false);
         let mut rest = &reports[..];
         while !rest.is_empty() {
             rest = &rest[warm.emit_into(rest, &mut buf).unwrap().reports..];
         }
-        let mut emitter = Emitter::new(account(integrity, 16 * 1024))
+        let mut emitter = Emitter::new(vector_account(integrity))
             .unwrap()
             .with_self_check(false);
         let mut messages = 0;

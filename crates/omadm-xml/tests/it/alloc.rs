@@ -1,18 +1,19 @@
 //! Counts heap allocations while decoding the 1-, 10- and 100-alert sessionless messages and
 //! asserts the budget: at most 10 allocations plus 2 per command.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+//!
+//! The counting global allocator is installed for the whole `it` binary (a global allocator is
+//! per binary); it counts per thread, so the other tests, running on other threads, do not
+//! disturb the count, and they pay one thread-local increment per allocation.
+#![allow(clippy::print_stdout)]
 
 use omadm_testkit::alloc::{CountingAlloc, allocations as count};
 use omadm_xml::{Limits, decode, decode_header, encode};
 
-#[path = "fixtures/messages.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod fixtures;
+use crate::support::fixtures;
 
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;
 
-// One test function, so that no other test thread allocates while we count.
 #[test]
 fn allocation_budget() {
     let limits = Limits::default();

@@ -7,13 +7,17 @@ use core::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ValueError {
-    /// `MsgID`/`MsgRef`: not a decimal integer in 1 ..= 2^32-1.
+    /// `MsgID`: not a decimal integer in 1 ..= 2^32-1.
     MsgId,
+    /// `MsgRef`: not a decimal integer in 0 ..= 2^32-1 (`0` is read leniently, see
+    /// [`MsgRef`](crate::MsgRef)).
+    MsgRef,
     /// `CmdID`: not a decimal integer in 1 ..= 2^32-1.
     CmdId,
     /// `CmdRef`: not a decimal integer in 0 ..= 2^32-1.
     CmdRef,
-    /// `SessionID`: empty, longer than 4 characters, or holding whitespace or markup.
+    /// `SessionID`: empty, longer than 32 characters, or holding whitespace, a control
+    /// character, `<` or `&`.
     SessionId,
     /// Alert code: not a decimal integer of at most four digits.
     AlertCode,
@@ -31,6 +35,7 @@ impl fmt::Display for ValueError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             ValueError::MsgId => "invalid MsgID: expected an integer in 1..=4294967295",
+            ValueError::MsgRef => "invalid MsgRef: expected an integer in 0..=4294967295",
             ValueError::CmdId => "invalid CmdID: expected an integer in 1..=4294967295",
             ValueError::CmdRef => "invalid CmdRef: expected an integer in 0..=4294967295",
             ValueError::SessionId => "invalid SessionID: expected 1 to 32 characters",

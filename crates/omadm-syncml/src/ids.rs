@@ -89,7 +89,7 @@ macro_rules! nonzero_id {
 }
 
 nonzero_id!(
-    /// `MsgID` (and `MsgRef`): the message number within a session, a positive integer
+    /// `MsgID`: the message number within a session, a positive integer
     /// (XSD `positiveInteger`, bounded here to 32 bits). Sessionless reports number their
     /// messages from the account's persisted counter.
     MsgId,
@@ -196,8 +196,8 @@ impl FromStr for MsgRef {
     type Err = ValueError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let v = parse_decimal(s).ok_or(ValueError::MsgId)?;
-        u32::try_from(v).map(Self).map_err(|_| ValueError::MsgId)
+        let v = parse_decimal(s).ok_or(ValueError::MsgRef)?;
+        u32::try_from(v).map(Self).map_err(|_| ValueError::MsgRef)
     }
 }
 

@@ -5,7 +5,8 @@ use core::str::FromStr;
 use proptest::prelude::*;
 
 use omadm_syncml::{
-    AlertCode, CmdId, CmdRef, Format, Mark, MsgId, SessionId, StatusCode, ValueError, parse_count,
+    AlertCode, CmdId, CmdRef, Format, Mark, MsgId, MsgRef, SessionId, StatusCode, ValueError,
+    parse_count,
 };
 
 /// Parses `input` as `T` and compares its Display with `expect` (`None`: refused with `err`).
@@ -50,6 +51,16 @@ fn cmd_id() {
     }
     assert_eq!(u32::from(CmdId::try_from(5).unwrap()), 5);
     assert_eq!(CmdId::try_from(0), Err(ValueError::CmdId));
+}
+
+#[test]
+fn msg_ref() {
+    // Read leniently: `0` is allowed (a Windows MDM check-in sends it).
+    check::<MsgRef>("0", Ok("0"));
+    check::<MsgRef>("4294967295", Ok("4294967295"));
+    for bad in ["", "-1", "4294967296", " 0", "x"] {
+        check::<MsgRef>(bad, Err(ValueError::MsgRef));
+    }
 }
 
 #[test]
@@ -161,6 +172,7 @@ fn mark_tokens() {
 fn value_errors_display_lowercase() {
     for e in [
         ValueError::MsgId,
+        ValueError::MsgRef,
         ValueError::CmdId,
         ValueError::CmdRef,
         ValueError::SessionId,
@@ -211,14 +223,51 @@ proptest! {
         prop_assert_eq!(SessionId::new(id.to_string()), Ok(id));
     }
 
+    /// Every numeric parser agrees with an independent oracle: `Ok(v)` exactly when the text is
+    /// 1 to 20 ASCII digits whose value lies in the type's range, and then `v` is that value;
+    /// `SessionID` is `Ok` exactly for 1 to 32 characters without whitespace, control
+    /// characters, `<` or `&`, and keeps the text as given.
     #[test]
-    fn id_parsers_never_panic(s in "(?s).{0,24}") {
-        let _ = s.parse::<MsgId>();
-        let _ = s.parse::<CmdId>();
-        let _ = s.parse::<CmdRef>();
-        let _ = s.parse::<AlertCode>();
-        let _ = s.parse::<StatusCode>();
-        let _ = parse_count(&s);
-        let _ = SessionId::new(s.as_str());
+    fn id_parsers_agree_with_an_oracle(s in id_text()) {
+        prop_assert_eq!(s.parse::<MsgId>().map(u32::from).ok(), oracle(&s, 1, u32::MAX.into()).map(|v| v as u32));
+        prop_assert_eq!(s.parse::<MsgRef>().map(u32::from).ok(), oracle(&s, 0, u32::MAX.into()).map(|v| v as u32));
+        prop_assert_eq!(s.parse::<CmdId>().map(u32::from).ok(), oracle(&s, 1, u32::MAX.into()).map(|v| v as u32));
+        prop_assert_eq!(s.parse::<CmdRef>().map(u32::from).ok(), oracle(&s, 0, u32::MAX.into()).map(|v| v as u32));
+        prop_assert_eq!(s.parse::<AlertCode>().map(u16::from).ok(), oracle(&s, 0, 9999).map(|v| v as u16));
+        prop_assert_eq!(s.parse::<StatusCode>().map(u16::from).ok(), oracle(&s, 100, 999).map(|v| v as u16));
+        prop_assert_eq!(parse_count(&s).ok(), oracle(&s, 0, u64::MAX.into()).map(|v| v as u64));
+        let n = s.chars().count();
+        let clean = !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '&');
+        match SessionId::new(s.as_str()) {
+            Ok(id) => {
+                prop_assert!((1..=32).contains(&n) && clean, "{:?} accepted", s);
+                prop_assert_eq!(id.as_str(), s.as_str());
+            }
+            Err(e) => {
+                prop_assert!(!((1..=32).contains(&n) && clean), "{:?} refused", s);
+                prop_assert_eq!(e, ValueError::SessionId);
+            }
+        }
     }
+}
+
+/// Texts near the numeric grammar (digit runs of every length around the 20-digit cap, signs,
+/// spaces, leading zeros, non-ASCII digits) and arbitrary text.
+fn id_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[0-9]{1,22}",
+        "0{0,20}[1-9][0-9]{0,4}",
+        "[ +-]?[0-9]{1,10}[ .]?",
+        "[0-9١]{1,4}",
+        "(?s).{0,40}",
+    ]
+}
+
+/// The decimal value of `s` when it is 1 to 20 ASCII digits and the value is in `min..=max`.
+fn oracle(s: &str, min: u128, max: u128) -> Option<u128> {
+    if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let v = s.bytes().fold(0u128, |v, b| v * 10 + u128::from(b - b'0'));
+    (min..=max).contains(&v).then_some(v)
 }

@@ -334,12 +334,46 @@ proptest! {
         prop_assert_eq!(item.data.as_ref().map(|d| d.carriage), Some(Carriage::Cdata));
     }
 
+    /// `new` on arbitrary and near-valid texts: its verdict is the first failing field check (the
+    /// source URI, then the Type, then the data, each judged alone); the data check agrees with
+    /// an independent oracle (at most `MAX_DATA_LEN` bytes of XML 1.0 characters); a report it
+    /// builds holds exactly the texts given and reads back from its alert unchanged.
     #[test]
-    fn new_never_panics(
-        uri in proptest::option::of("(?s).{0,12}"),
-        ty in "(?s).{0,24}",
-        data in "(?s).{0,24}",
+    fn new_is_the_first_failing_field_check(
+        uri in proptest::option::of(prop_oneof![
+            "(?s).{0,12}",
+            "\\./[A-Za-z0-9/]{1,12}",
+            "[ \t]?\\./Ext[ \t]?",
+        ]),
+        ty in prop_oneof![
+            "(?s).{0,24}",
+            "(urn|URN):[a-z0-9-]{1,6}:[a-z0-9:.]{0,12}",
+            "[a-z]{1,6}(\\.[a-z_-]{1,6}){0,3}",
+            "(Reversed-Domain-Name|Content-Type): ?[a-z/.;= ]{0,12}",
+        ],
+        data in prop_oneof!["(?s).{0,24}", "\\PC{0,24}"],
+        id in 1u32..,
     ) {
-        let _ = SessionlessReport::new(uri.map(Cow::Owned), ty, Format::Chr, None, data);
+        let expected = uri
+            .as_deref()
+            .map_or(Ok(()), with_source)
+            .and_then(|()| with_type(&ty))
+            .and_then(|()| with_data(&data));
+        let data_ok = data.len() <= MAX_DATA_LEN && data.chars().all(is_xml_char);
+        prop_assert_eq!(with_data(&data).is_ok(), data_ok, "data {:?}", data);
+        let built = SessionlessReport::new(uri.clone().map(Cow::Owned), ty.clone(), Format::Chr, None, data.clone());
+        prop_assert_eq!(built.as_ref().map(drop).map_err(|e| *e), expected);
+        if let Ok(r) = built {
+            prop_assert_eq!(r.source_uri(), uri.as_deref());
+            prop_assert_eq!(r.alert_type(), ty.as_str());
+            prop_assert_eq!(r.data(), data.as_str());
+            let alert = r.to_alert(CmdId::new(id).unwrap());
+            prop_assert_eq!(SessionlessReport::from_alert(&alert), Ok(r.clone()));
+        }
     }
+}
+
+/// XML 1.0's `Char` production.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }

@@ -1,6 +1,7 @@
 //! Fuzzes omadm-verifier end to end (`start`, `finish`, `lint`) on arbitrary bytes and header
-//! strings: never panics, and never accepts a message without a valid MAC (checked again here,
-//! independently, with omadm-dmsec over the span omadm-xml locates).
+//! strings: never panics, `lint` agrees with `start` (`agree::lint_agrees_with_start`), and never
+//! accepts a message without a valid MAC (checked again here, independently, with omadm-dmsec
+//! over the span omadm-xml locates).
 //!
 //! Input layout: byte 0 = flags (bit 0: an `x-syncml-hmac` header follows; bit 1: the transport
 //! authenticated the peer; bit 2: the device allows the transport carrier), byte 1 = header
@@ -18,6 +19,10 @@ use omadm_verifier::{
     Carrier, DeviceSecret, Policy, ReplayState, TransportMeta, Verdict, Verifier,
 };
 use omadm_xml::Limits;
+
+/// The relation between `lint` and `start` (one definition, shared with the verifier's tests).
+#[path = "../../crates/omadm-verifier/tests/common/agree.rs"]
+mod agree;
 
 const USER: &str = "alice";
 const PASSWORD: &str = "correct-horse-battery-staple";
@@ -55,8 +60,10 @@ fuzz_target!(|data: &[u8]| {
     .expect("password serves every policy");
 
     let verifier = Verifier::new(64 * 1024);
-    let _ = verifier.lint(body, &transport);
-    let Ok(pending) = verifier.start(body, &transport) else {
+    let findings = verifier.lint(body, &transport);
+    let started = verifier.start(body, &transport);
+    agree::lint_agrees_with_start(&findings, started.as_ref().err().map(|e| e.reason()));
+    let Ok(pending) = started else {
         return;
     };
     let _ = (

@@ -2,8 +2,11 @@
 
 use omadm_syncml::sessionless::Rule;
 use omadm_verifier::{IgnoreReason, TransportMeta, Verifier};
+use proptest::prelude::*;
+use proptest::sample::Index;
 
-use crate::{report_alert, template, vector};
+use crate::agree::lint_agrees_with_start;
+use crate::{report_alert, sign, template, vector};
 
 fn names(body: &[u8], transport: &TransportMeta<'_>) -> Vec<String> {
     Verifier::new(16 * 1024)
@@ -104,4 +107,73 @@ fn oversize_and_malformed() {
     // Oversize is reported, and the message is still examined.
     assert_eq!(names(&big, &TransportMeta::new()), ["too-large"]);
     assert_eq!(names(b"<SyncML", &TransportMeta::new()), ["malformed"]);
+}
+
+/// Signed messages (the two spec vectors, and templates with one to three reports), each with
+/// one random edit: a byte deleted, a markup snippet inserted, a byte flipped, a truncation.
+fn edited_message() -> impl Strategy<Value = Vec<u8>> {
+    let base = prop_oneof![
+        Just(vector("in-message.xml")),
+        Just(vector("header-carrier.xml")),
+        (1u32..=3).prop_map(|n| {
+            let body: String = (1..=n).map(|i| report_alert(i, "42")).collect();
+            sign(&template(n, &body))
+        }),
+    ];
+    let snippet = prop::sample::select(vec![
+        "<",
+        ">",
+        "&",
+        "&amp;",
+        "<Cred/>",
+        "</SyncHdr>",
+        "<Data>",
+        "</Data>",
+        "<![CDATA[",
+        "]]>",
+        "<!--x-->",
+        " ",
+        "\"",
+        "=",
+        ",",
+        "<Final/>",
+        "<SessionID>1</SessionID>",
+        "mac=",
+    ]);
+    (base, 0u8..5, any::<Index>(), snippet).prop_map(|(mut body, edit, at, snippet)| {
+        let i = at.index(body.len());
+        match edit {
+            0 => drop(body.remove(i)),
+            1 => drop(body.splice(i..i, snippet.bytes())),
+            2 => body[i] ^= 1 << (i % 8),
+            3 => body.truncate(i),
+            _ => {}
+        }
+        body
+    })
+}
+
+proptest! {
+    /// What `start` refuses, `lint` reports (see `agree.rs` for the exact relation), for every
+    /// transport: none, an `x-syncml-hmac` header (valid or not), an authenticated peer; and for
+    /// a size limit both above and below the message.
+    #[test]
+    fn lint_agrees_with_start_on_edited_messages(
+        body in edited_message(),
+        header in prop::option::of(prop_oneof![
+            Just(r#"algorithm=SHA256, username="alice", mac=8QMpmw7imKu/4FkmZd2aWMlL/f6VnuhbewR9j6k0dSw="#.to_owned()),
+            "[a-z=, \"]{0,20}",
+        ]),
+        peer_authenticated in any::<bool>(),
+        max in prop_oneof![Just(16 * 1024), 100usize..2000],
+    ) {
+        let mut transport = TransportMeta::new().with_peer_authenticated(peer_authenticated);
+        if let Some(h) = &header {
+            transport = transport.with_hmac_header(h);
+        }
+        let verifier = Verifier::new(max);
+        let findings = verifier.lint(&body, &transport);
+        let started = verifier.start(&body, &transport);
+        lint_agrees_with_start(&findings, started.as_ref().err().map(|e| e.reason()));
+    }
 }

@@ -3,6 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+/// The `lint`/`start` relation, shared with the `verify` fuzz target.
+#[path = "../common/agree.rs"]
+mod agree;
 mod fuzz_seeds;
 mod hostile;
 mod laws;

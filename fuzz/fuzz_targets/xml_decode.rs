@@ -1,11 +1,13 @@
 //! Fuzzes omadm-xml's decoder on arbitrary bytes: no panic; a success respects the limits; the
 //! header scan agrees with the full decode on the header and the Cred Data span; resuming from
-//! the header scan (`decode_body`) returns exactly what the full decode returns.
+//! the header scan (`DecodedHeader::into_body`) returns exactly what the full decode returns; the
+//! fast path returns exactly what the event path returns (`decode_located_events_only`, a test
+//! hook of the private `__test-hooks` feature).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use omadm_syncml::{Command, Item, ItemData, Meta, SyncMl};
-use omadm_xml::{Limits, decode_body, decode_header, decode_located, decode_located_events_only};
+use omadm_xml::{Limits, decode_header, decode_located, decode_located_events_only};
 
 /// Small limits, so that the fuzzer reaches them.
 const LIMITS: Limits = Limits::DEFAULT
@@ -45,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
     }
     // The resumed decode: the same message, span or error as the one-pass decode.
     if let Ok(head) = head {
-        assert_eq!(decode_body(data, head, &LIMITS), full);
+        assert_eq!(head.into_body(), full);
     }
 });
 

@@ -96,7 +96,6 @@ impl Verifier {
                 body,
                 header,
                 claim,
-                limits: self.limits,
             }),
             (_, Some(reason)) => Err(Ignored::new(reason)),
             // invariant: `inspect_header` yields no claim only after reporting a reason; should
@@ -186,7 +185,6 @@ pub struct Pending<'a> {
     /// The header scan, which the full decode resumes after the MAC check.
     header: DecodedHeader<'a>,
     claim: Claim,
-    limits: Limits,
 }
 
 impl<'a> Pending<'a> {
@@ -264,7 +262,6 @@ impl<'a> Pending<'a> {
             body,
             header,
             claim,
-            limits,
         } = self;
         let hdr = &header.hdr;
         if secret.username() != claim.username(hdr) {
@@ -299,9 +296,7 @@ impl<'a> Pending<'a> {
         }
 
         // Authenticated: now read the body, resuming after the header scan.
-        let mut msg = omadm_xml::decode_body(body, header, &limits)
-            .map_err(IgnoreReason::Malformed)?
-            .message;
+        let mut msg = header.into_body().map_err(IgnoreReason::Malformed)?.message;
         if *msg.hdr.source.loc_uri != *secret.device_id() {
             return Err(IgnoreReason::DeviceMismatch);
         }

@@ -7,7 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use omadm_xml::{Limits, decode, decode_body, decode_header, encode};
+use omadm_xml::{Limits, decode, decode_header, encode};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use sha2::{Digest, Sha256};
@@ -45,10 +45,12 @@ fn codec(c: &mut Criterion) {
         group.bench_function("decode_header", |b| {
             b.iter(|| decode_header(black_box(&bytes), &limits).unwrap())
         });
-        group.bench_function("decode_header + decode_body", |b| {
+        group.bench_function("decode_header + into_body", |b| {
             b.iter(|| {
-                let head = decode_header(black_box(&bytes), &limits).unwrap();
-                decode_body(&bytes, head, &limits).unwrap()
+                decode_header(black_box(&bytes), &limits)
+                    .unwrap()
+                    .into_body()
+                    .unwrap()
             })
         });
         let mut out = Vec::with_capacity(bytes.len());

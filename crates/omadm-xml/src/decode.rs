@@ -34,7 +34,12 @@ pub struct Decoded<'a> {
     pub cred_data: Option<Range<usize>>,
 }
 
-/// A decoded `SyncHdr` (the body was not read) and where its `Cred/Data` content lies.
+/// A decoded `SyncHdr` (the body was not read) and where its `Cred/Data` content lies; it keeps
+/// the input, the limits and where the scan stopped, so that [`DecodedHeader::into_body`] can
+/// finish the decode without reading the header again.
+///
+/// Two values are equal when they hold the same header and span, scanned from equal inputs
+/// (compared by value) with equal limits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DecodedHeader<'a> {
@@ -44,11 +49,11 @@ pub struct DecodedHeader<'a> {
     pub hdr: SyncHdr<'a>,
     /// The `SyncHdr/Cred/Data` content span, found exactly as [`decode_located`] finds it.
     pub cred_data: Option<Range<usize>>,
-    /// Where the scan stopped, for [`decode_body`].
+    /// Where the scan stopped, for [`DecodedHeader::into_body`].
     resume: Resume<'a>,
 }
 
-/// The decoder's state right after `</SyncHdr>`: [`decode_body`] continues from it.
+/// The decoder's state right after `</SyncHdr>`: [`DecodedHeader::into_body`] continues from it.
 #[derive(Clone)]
 struct Resume<'a>(Decoder<'a>);
 
@@ -60,11 +65,13 @@ impl fmt::Debug for Resume<'_> {
     }
 }
 
-/// Two states are equal when they stopped at the same place of the same input (the header and
-/// everything else then follow).
+/// By value: the same input bytes, the same limits and the same stopping place (the decoder is
+/// deterministic, so everything else it holds then follows).
 impl PartialEq for Resume<'_> {
     fn eq(&self, other: &Self) -> bool {
-        core::ptr::eq(self.0.input, other.0.input) && self.0.after() == other.0.after()
+        self.0.input == other.0.input
+            && self.0.limits == other.0.limits
+            && self.0.after() == other.0.after()
     }
 }
 
@@ -91,9 +98,10 @@ pub fn decode_located<'a>(input: &'a [u8], limits: &Limits) -> Result<Decoded<'a
 }
 
 /// [`decode_located`] with every byte read through quick-xml's events: the fast path for
-/// text-only elements is off. Not part of the API: it exists so that tests and the fuzzer can
-/// check that the fast path changes nothing (the same message, span or error for any input).
-#[doc(hidden)]
+/// text-only elements is off. Not part of the API (only with the private `__test-hooks`
+/// feature): it exists so that the crate's tests and the fuzzer can check that the fast path
+/// changes nothing (the same message, span or error for any input).
+#[cfg(feature = "__test-hooks")]
 pub fn decode_located_events_only<'a>(input: &'a [u8], limits: &Limits) -> Result<Decoded<'a>> {
     let mut d = Decoder::new(input, limits)?;
     d.fast = false;
@@ -128,7 +136,10 @@ pub fn decode_header<'a>(input: &'a [u8], limits: &Limits) -> Result<DecodedHead
     d.prolog()?;
     let (hdr, cred_data) = d.first_header()?;
     // Only the bytes read so far are checked: the body is never looked at.
-    if let Some(at) = first_non_xml_char(input.get(..d.after()).unwrap_or(input)) {
+    let read = input
+        .get(..d.after())
+        .expect("invariant: the header scan stops inside its input");
+    if let Some(at) = first_non_xml_char(read) {
         return Err(non_xml_char(at));
     }
     Ok(DecodedHeader {
@@ -139,44 +150,49 @@ pub fn decode_header<'a>(input: &'a [u8], limits: &Limits) -> Result<DecodedHead
     })
 }
 
-/// Finishes what [`decode_header`] started: reads the body and the rest of the document from
-/// where the header scan stopped, without reading the header again, and returns exactly what
-/// [`decode_located`] returns for the same input and limits (the same message, or the same
-/// error).
-///
-/// `input` must be the slice given to [`decode_header`] (the same bytes at the same address) and
-/// `limits` the same limits; for any other input this falls back to [`decode_located`]. Element
-/// counts carry over from the header scan.
-///
-/// # Errors
-///
-/// As [`decode`], for the part of the input after `</SyncHdr>`.
-pub fn decode_body<'a>(
-    input: &'a [u8],
-    header: DecodedHeader<'a>,
-    limits: &Limits,
-) -> Result<Decoded<'a>> {
-    let DecodedHeader {
-        version,
-        hdr,
-        cred_data,
-        resume: Resume(mut d),
-    } = header;
-    if !core::ptr::eq(d.input, input) {
-        return decode_located(input, limits);
+impl<'a> DecodedHeader<'a> {
+    /// Finishes what [`decode_header`] started: reads the body and the rest of the document
+    /// from where the header scan stopped, on the same input and with the same limits, without
+    /// reading the header again, and returns exactly what [`decode_located`] returns for that
+    /// input and those limits (the same message, or the same error). Element counts carry over
+    /// from the header scan.
+    ///
+    /// ```
+    /// # use omadm_xml::{Limits, decode_header, decode_located};
+    /// let input = br#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>1</SessionID><MsgID>1</MsgID><Target><LocURI>s</LocURI></Target><Source><LocURI>d</LocURI></Source></SyncHdr><SyncBody><Final/></SyncBody></SyncML>"#;
+    /// let head = decode_header(input, &Limits::DEFAULT)?;
+    /// // ... check the header (e.g. a MAC over the raw bytes) ...
+    /// let whole = head.into_body()?;
+    /// assert_eq!(whole, decode_located(input, &Limits::DEFAULT)?);
+    /// # Ok::<(), omadm_xml::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`decode`], for the part of the input after `</SyncHdr>`.
+    pub fn into_body(self) -> Result<Decoded<'a>> {
+        let DecodedHeader {
+            version,
+            hdr,
+            cred_data,
+            resume: Resume(mut d),
+        } = self;
+        // The header scan checked the bytes before this point.
+        let from = d.after();
+        let rest = d
+            .input
+            .get(from..)
+            .expect("invariant: the header scan stops inside its input");
+        if let Some(at) = first_non_xml_char(rest) {
+            return Err(non_xml_char(from + at));
+        }
+        let body = d.rest_of_root()?;
+        d.epilog()?;
+        Ok(Decoded {
+            message: SyncMl { version, hdr, body },
+            cred_data,
+        })
     }
-    d.set_limits(limits)?;
-    // The header scan checked the bytes before this point.
-    let from = d.after();
-    if let Some(at) = first_non_xml_char(input.get(from..).unwrap_or(b"")) {
-        return Err(non_xml_char(from + at));
-    }
-    let body = d.rest_of_root()?;
-    d.epilog()?;
-    Ok(Decoded {
-        message: SyncMl { version, hdr, body },
-        cred_data,
-    })
 }
 
 /// A namespace as far as the decoder cares.
@@ -371,6 +387,8 @@ macro_rules! flag {
 struct Decoder<'a> {
     qx: Reader<&'a [u8]>,
     input: &'a [u8],
+    /// The limits it was made with (`max_*` below are the enforced values).
+    limits: Limits,
     /// Length of a leading UTF-8 BOM (quick-xml skips it and counts positions after it).
     bom: usize,
     /// Bytes consumed by [`Decoder::fast_event`] behind quick-xml's back: its positions lag
@@ -426,6 +444,7 @@ impl<'a> Decoder<'a> {
         Ok(Self {
             qx,
             input,
+            limits: *limits,
             bom,
             skipped: 0,
             fast: true,
@@ -444,15 +463,6 @@ impl<'a> Decoder<'a> {
             foreign_from: usize::MAX,
             prefix_floor: 0,
         })
-    }
-
-    /// Takes `limits` for the rest of the input (a resumed decode).
-    fn set_limits(&mut self, limits: &Limits) -> Result<()> {
-        check_size(self.input, limits)?;
-        self.max_depth = limits.depth();
-        self.max_elements = limits.max_elements;
-        self.max_text = limits.max_text;
-        Ok(())
     }
 
     // ---------------------------------------------------------------------------------------

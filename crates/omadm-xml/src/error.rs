@@ -77,14 +77,10 @@ impl fmt::Display for Error {
     }
 }
 
-impl core::error::Error for Error {
-    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
-        match &self.0.kind {
-            ErrorKind::InvalidValue(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+/// No [`source`](core::error::Error::source): the one underlying error, an
+/// [`ErrorKind::InvalidValue`]'s `ValueError`, is already in the `Display` line (and in
+/// [`Error::kind`]), so that a printed error chain names it once.
+impl core::error::Error for Error {}
 
 /// The kinds of [`Error`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -693,3 +693,24 @@ trait Pipe: Sized {
     }
 }
 impl Pipe for String {}
+
+/// An invalid value names its `ValueError` once: in the `Display` line, with no `source()`
+/// that would print it a second time in an error chain.
+#[test]
+fn invalid_value_error_prints_its_cause_once() {
+    let bad = msg_with(&HDR.replace("<MsgID>1</MsgID>", "<MsgID>abc</MsgID>"), "");
+    let e = decode(bad.as_bytes(), &Limits::default()).unwrap_err();
+    assert_eq!(*e.kind(), ErrorKind::InvalidValue(ValueError::MsgId));
+    let mut chain = e.to_string();
+    let mut source = core::error::Error::source(&e);
+    while let Some(s) = source {
+        chain.push_str(": ");
+        chain.push_str(&s.to_string());
+        source = s.source();
+    }
+    assert_eq!(
+        chain.matches(&ValueError::MsgId.to_string()).count(),
+        1,
+        "{chain}"
+    );
+}

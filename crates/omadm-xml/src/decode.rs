@@ -136,6 +136,8 @@ pub fn decode_header<'a>(input: &'a [u8], limits: &Limits) -> Result<DecodedHead
     d.prolog()?;
     let (hdr, cred_data) = d.first_header()?;
     // Only the bytes read so far are checked: the body is never looked at.
+    // invariant: the header scan stops inside its input (positions never pass its end).
+    #[allow(clippy::expect_used)]
     let read = input
         .get(..d.after())
         .expect("invariant: the header scan stops inside its input");
@@ -179,6 +181,8 @@ impl<'a> DecodedHeader<'a> {
         } = self;
         // The header scan checked the bytes before this point.
         let from = d.after();
+        // invariant: the header scan stops inside its input (positions never pass its end).
+        #[allow(clippy::expect_used)]
         let rest = d
             .input
             .get(from..)

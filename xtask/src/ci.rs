@@ -85,6 +85,8 @@ impl Step {
                 Ok(Outcome::Ok)
             }
             Step::Test => {
+                // The omadm-cli multi-node tests start their own PostgreSQL from these.
+                crate::postgres::ensure()?;
                 let mut cmd = cargo();
                 cmd.args(["test", "--workspace", "--locked"]);
                 if std::env::var_os("PROPTEST_CASES").is_none() {

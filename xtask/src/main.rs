@@ -9,6 +9,7 @@
 mod ci;
 mod cmd;
 mod fuzz;
+mod postgres;
 
 use std::process::ExitCode;
 

@@ -31,6 +31,9 @@ pub(crate) enum Command {
     Serve(ServeArgs),
     /// Start a server in-process, send good and bad reports to it, and show what it did.
     Demo(DemoArgs),
+    /// Database maintenance (schema migrations) for SQLite files and PostgreSQL URLs.
+    #[command(subcommand)]
+    Db(DbCommand),
 }
 
 /// What every emitting command needs.
@@ -151,8 +154,8 @@ pub(crate) struct ServeArgs {
     /// The devices file (server side: `secret_digest` per device).
     #[arg(long, value_name = "F")]
     pub(crate) devices: PathBuf,
-    /// The SQLite database (created if missing).
-    #[arg(long, value_name = "PATH", required_if_eq("store", "sqlite"))]
+    /// The database: a SQLite file (created if missing) or a `postgres://user@host/db` URL.
+    #[arg(long, value_name = "PATH|URL", required_if_eq("store", "sqlite"))]
     pub(crate) db: Option<PathBuf>,
     /// Storage back end.
     #[arg(long, value_enum, default_value_t = StoreKind::Sqlite)]
@@ -185,4 +188,18 @@ pub(crate) struct DemoArgs {
     /// Keep the temporary directory (devices, database) and print its path.
     #[arg(long)]
     pub(crate) keep: bool,
+}
+
+/// `omadm db …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum DbCommand {
+    /// Apply the schema migrations the database lacks (`serve` also does at start).
+    Migrate(DbArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbArgs {
+    /// A SQLite file or a `postgres://user@host/db` URL.
+    #[arg(long, value_name = "PATH|URL")]
+    pub(crate) db: PathBuf,
 }

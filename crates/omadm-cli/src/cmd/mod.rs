@@ -1,5 +1,6 @@
 //! One module per subcommand; `run` dispatches.
 
+mod db;
 mod demo;
 mod emit;
 mod inspect;
@@ -23,5 +24,6 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Serve(args) => serve::run(&args),
         Command::Send(args) => send::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Db(command) => db::run(&command),
     }
 }

@@ -9,7 +9,7 @@ use crate::cli::{ServeArgs, StoreKind};
 use crate::config::Devices;
 use crate::error::{CliError, io_reason};
 use crate::server::{self, ServerConfig, Tick};
-use crate::store::{NullStore, ReportStore, SqliteStore};
+use crate::store::{self, Location, NullStore, ReportStore};
 use crate::verification::ServerSide;
 
 pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
@@ -17,9 +17,10 @@ pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
     let devices = Devices::load(&args.devices)?;
     devices.warn_plain_secrets_for_server();
     let gate = Arc::new(ServerSide::new(&devices, args.max_msg_size)?);
+    let rt = runtime()?;
     let store: Box<dyn ReportStore> = match (args.store, &args.db) {
         (StoreKind::None, _) => Box::new(NullStore::default()),
-        (StoreKind::Sqlite, Some(db)) => Box::new(open_db(db)?),
+        (StoreKind::Sqlite, Some(db)) => rt.block_on(open_store(db))?,
         (StoreKind::Sqlite, None) => {
             return Err(CliError::input("--db is required with --store sqlite"));
         }
@@ -36,7 +37,7 @@ pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
         },
         ..ServerConfig::new(args.listen)
     };
-    runtime()?.block_on(async {
+    rt.block_on(async {
         let running = server::start(&config, gate, store, None)
             .await
             .map_err(|e| CliError::failure(format!("cannot listen: {}", io_reason(&e))))?;
@@ -50,10 +51,13 @@ pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
     })
 }
 
-/// Opens the SQLite database, as an input error if it cannot be.
-pub(crate) fn open_db(path: &Path) -> Result<SqliteStore, CliError> {
-    SqliteStore::open(path)
-        .map_err(|e| CliError::input(format!("cannot open database {}: {e}", path.display())))
+/// Opens the store `--db` names (a SQLite file or a `postgres://` URL), applying missing
+/// migrations; an input error if it cannot be.
+pub(crate) async fn open_store(db: &Path) -> Result<Box<dyn ReportStore>, CliError> {
+    let location = Location::parse(db);
+    store::open(&location)
+        .await
+        .map_err(|e| CliError::input(format!("cannot open database {location}: {e}")))
 }
 
 /// A multi-threaded tokio runtime.

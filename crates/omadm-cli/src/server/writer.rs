@@ -133,7 +133,7 @@ async fn run<G: Gate>(
         };
         let gate2 = Arc::clone(&gate);
         let joined = tokio::task::spawn_blocking(move || {
-            let result = commit(owned.as_mut(), gate2.as_ref(), &batch);
+            let result = commit_with_retries(owned.as_mut(), gate2.as_ref(), &batch);
             (owned, batch, result)
         })
         .await;
@@ -170,6 +170,36 @@ async fn run<G: Gate>(
     }
 }
 
+/// Attempts of one tick's transaction when the store calls a failure transient.
+const COMMIT_ATTEMPTS: u32 = 6;
+/// Pause before the second attempt; doubled before each next one (0.05 + 0.1 + … + 0.8 s).
+const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(50);
+
+/// [`commit`], run again (the whole tick, from its first read) while the store calls the
+/// failure transient — a serialization failure, a deadlock, a lost connection — at most
+/// [`COMMIT_ATTEMPTS`] times. A retry after a commit whose answer was lost is safe: the
+/// anti-replay windows it committed make the second attempt ignore what the first stored.
+fn commit_with_retries<G: Gate>(
+    store: &mut dyn ReportStore,
+    gate: &G,
+    batch: &[Job<G::Claim>],
+) -> Result<Vec<Outcome>, StoreError> {
+    let mut pause = FIRST_RETRY_PAUSE;
+    let mut attempt = 1;
+    loop {
+        match commit(store, gate, batch) {
+            Err(e) if e.is_retryable() && attempt < COMMIT_ATTEMPTS => {
+                tracing::warn!(error = %e, attempt, "group commit failed; retrying");
+                // On the writer's blocking thread: sleeping here holds up no request task.
+                std::thread::sleep(pause);
+                pause = pause.saturating_mul(2);
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// One transaction for the whole tick. Messages already ignored take part only by being
 /// answered at its end; the transaction runs even when none was accepted, so that the answer
 /// path is the same.
@@ -179,6 +209,16 @@ fn commit<G: Gate>(
     batch: &[Job<G::Claim>],
 ) -> Result<Vec<Outcome>, StoreError> {
     let mut tx = store.begin()?;
+    let mut usernames: Vec<&str> = batch
+        .iter()
+        .filter_map(|job| match &job.work {
+            Work::Checked(checked) => Some(checked.message.username.as_str()),
+            Work::Ignored(_) => None,
+        })
+        .collect();
+    usernames.sort_unstable();
+    usernames.dedup();
+    tx.lock(&usernames)?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for job in batch {
         let outcome = match &job.work {

@@ -2,11 +2,15 @@
 //! database can join the embedded SQLite one, plus a no-op store for measurements.
 
 mod null;
+mod open;
+mod postgres;
 mod sqlite;
 
 use core::fmt;
 
 pub(crate) use null::NullStore;
+pub(crate) use open::{Location, migrate, open};
+pub(crate) use postgres::PgStore;
 pub(crate) use sqlite::{SqliteStore, StoredReport};
 
 /// One report of an accepted message, as stored.
@@ -55,6 +59,14 @@ pub(crate) trait ReportStore: Send {
 pub(crate) trait StoreTx {
     /// The device's serialised anti-replay state, if one was ever saved.
     fn replay_state(&mut self, username: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Locks the anti-replay state of every device of the tick before any is read. `usernames`
+    /// is sorted and free of duplicates, so every node takes its locks in one global order and
+    /// two ticks cannot deadlock. A store that is alone on its data (SQLite's write lock, the
+    /// in-memory store) has nothing to do.
+    fn lock(&mut self, usernames: &[&str]) -> Result<(), StoreError> {
+        let _ = usernames;
+        Ok(())
+    }
     /// Replaces the device's anti-replay state.
     fn save_replay_state(&mut self, username: &str, state: &[u8]) -> Result<(), StoreError>;
     /// Inserts one row per report of `message`.
@@ -65,17 +77,38 @@ pub(crate) trait StoreTx {
 
 /// A storage failure, with the back end's own words.
 #[derive(Debug)]
-pub(crate) struct StoreError(String);
+pub(crate) struct StoreError {
+    message: String,
+    /// Worth running the whole transaction again (a serialization failure, a deadlock, a lost
+    /// connection): nothing of it was kept, or the anti-replay window will tell.
+    retryable: bool,
+}
 
 impl StoreError {
     pub(crate) fn new(message: impl fmt::Display) -> Self {
-        Self(message.to_string())
+        Self {
+            message: message.to_string(),
+            retryable: false,
+        }
+    }
+
+    /// A failure that a new attempt of the same transaction may not meet.
+    pub(crate) fn transient(message: impl fmt::Display) -> Self {
+        Self {
+            message: message.to_string(),
+            retryable: true,
+        }
+    }
+
+    /// Whether the transaction is worth another attempt.
+    pub(crate) fn is_retryable(&self) -> bool {
+        self.retryable
     }
 }
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "storage failed: {}", self.0)
+        write!(f, "storage failed: {}", self.message)
     }
 }
 

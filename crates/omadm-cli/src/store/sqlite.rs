@@ -95,6 +95,15 @@ impl SqliteStore {
         })
     }
 
+    /// Brings the file's schema up to date (creating it if missing); returns the versions
+    /// before and after.
+    pub(crate) fn migrate(path: &Path) -> Result<(i64, i64), StoreError> {
+        let before: i64 =
+            Connection::open(path)?.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        Self::open(path)?;
+        Ok((before, SCHEMA_VERSION))
+    }
+
     /// Opens an existing database read-only (for `demo` and tests).
     pub(crate) fn open_read_only(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open_with_flags(

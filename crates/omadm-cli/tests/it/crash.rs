@@ -17,15 +17,15 @@ const MEDIA: &str = "application/vnd.syncml.dm+xml";
 
 /// One emitted message.
 #[derive(Clone, Debug)]
-struct Msg {
-    username: String,
-    msg_id: u32,
-    reports: usize,
-    body: Arc<Vec<u8>>,
+pub(crate) struct Msg {
+    pub(crate) username: String,
+    pub(crate) msg_id: u32,
+    pub(crate) reports: usize,
+    pub(crate) body: Arc<Vec<u8>>,
 }
 
 /// Emits `reports` for each device with a small MaxMsgSize, so each gets many messages.
-fn emit_all(dir: &Path, devices: &str, usernames: &[String], reports: &str) -> Vec<Msg> {
+pub(crate) fn emit_all(dir: &Path, devices: &str, usernames: &[String], reports: &str) -> Vec<Msg> {
     let mut all = Vec::new();
     for username in usernames {
         let out = dir.join(format!("out-{username}"));

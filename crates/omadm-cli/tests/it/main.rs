@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod pg;
 mod support;
 
 mod cli;
@@ -10,5 +11,6 @@ mod crash;
 mod demo;
 mod emit;
 mod inspect_lint;
+mod multinode;
 mod send_serve;
 mod verify;

@@ -112,7 +112,6 @@ fuzz_target!(|data: &[u8]| {
             );
             verify_md5(USER, &stored, &nonce, &cred.data).expect("auth-md5 Cred");
         }
-        _ => unreachable!("unknown carrier"),
     }
     assert_eq!(msg.hdr.source.loc_uri, DEVICE);
     assert_eq!(msg.hdr.source.loc_name.as_deref(), Some(USER));

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::Carrier;
+use omadm_dmsec::Carrier;
+
+use crate::config::parse_carrier;
 
 /// Emit, send, verify, lint, inspect and serve OMA DM Sessionless Reports.
 #[derive(Debug, Parser)]
@@ -45,8 +47,9 @@ pub(crate) struct EmitCommon {
     /// The reports: a JSON array of {"source_uri"?, "type", "format", "mark"?, "data"}.
     #[arg(long, value_name = "R.json")]
     pub(crate) reports: PathBuf,
-    /// Where the MAC travels (default: the device's `carrier`, else cred).
-    #[arg(long, value_enum)]
+    /// Where the MAC travels: in-message or header (default: the device's `carrier`, else
+    /// in-message).
+    #[arg(long, value_name = "C", value_parser = parse_carrier)]
     pub(crate) carrier: Option<Carrier>,
     /// The server's MaxMsgSize in bytes (default: the device's `max_msg_size`, else 16384).
     #[arg(long, value_name = "N")]

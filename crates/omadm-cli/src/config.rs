@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use omadm_dmsec::{Algorithm, Construction, Nonce, Secret, SecretDigest};
+use omadm_dmsec::{Algorithm, Carrier, Construction, Nonce, Secret, SecretDigest};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -14,14 +14,19 @@ use crate::warn;
 /// Secrets shorter than this draw a warning (DM Security recommends at least 128 bits).
 pub(crate) const MIN_SECRET_LEN: usize = 16;
 
-/// Where the MAC travels.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Carrier {
-    /// Inside the message: `SyncHdr/Cred` of type `syncml:auth-MAC` (transport-neutral).
-    #[default]
-    Cred,
-    /// The `x-syncml-hmac` HTTP header, with an auth-md5 `Cred` in the message.
-    Header,
+/// Parses a carrier the tool can use (`--carrier` and the `carrier` field): `in-message` or
+/// `header`. The transport carrier needs a TLS client certificate, which the tool's HTTP
+/// edge does not check, so it is refused here.
+pub(crate) fn parse_carrier(text: &str) -> Result<Carrier, String> {
+    match text.parse::<Carrier>() {
+        Ok(Carrier::Transport) => Err(
+            "the transport carrier needs a TLS client certificate, which omadm does not check \
+             (expected in-message or header)"
+                .to_owned(),
+        ),
+        Ok(carrier) => Ok(carrier),
+        Err(_) => Err("unknown carrier (expected in-message or header)".to_owned()),
+    }
 }
 
 /// One `[[device]]` entry, validated.
@@ -268,17 +273,7 @@ fn validate(
         };
         let carrier = match &entry.carrier {
             None => Carrier::default(),
-            Some(c) => match c.get_ref().to_ascii_lowercase().as_str() {
-                "cred" => Carrier::Cred,
-                "header" => Carrier::Header,
-                _ => {
-                    return Err(bad(
-                        c.span(),
-                        "carrier",
-                        "unknown carrier (expected cred or header)",
-                    ));
-                }
-            },
+            Some(c) => parse_carrier(c.get_ref()).map_err(|why| bad(c.span(), "carrier", &why))?,
         };
         let max_msg_size = match &entry.max_msg_size {
             None => None,
@@ -374,7 +369,7 @@ max_msg_size  = 4096
         assert_eq!(dev1.device_id, "IMEI:493005100592800");
         assert_eq!(dev1.algorithm, Algorithm::Sha256);
         assert_eq!(dev1.construction, Construction::Digest);
-        assert_eq!(dev1.carrier, Carrier::Cred);
+        assert_eq!(dev1.carrier, Carrier::InMessage);
         assert_eq!(dev1.line, 2);
         let dev2 = devices.get("dev2").unwrap();
         assert!(dev2.secret.is_none());
@@ -406,6 +401,14 @@ max_msg_size  = 4096
             (
                 "[[device]]\nusername = \"a\"\ndevice_id = \"d\"\nsecret = \"s\"\nnonce = \"AA==\"\nalgorithm = \"SHA1\"\n",
                 "devices.toml:6:13: algorithm: unknown algorithm",
+            ),
+            (
+                "[[device]]\nusername = \"a\"\ndevice_id = \"d\"\nsecret = \"s\"\nnonce = \"AA==\"\ncarrier = \"cred\"\n",
+                "devices.toml:6:11: carrier: unknown carrier (expected in-message or header)",
+            ),
+            (
+                "[[device]]\nusername = \"a\"\ndevice_id = \"d\"\nsecret = \"s\"\nnonce = \"AA==\"\ncarrier = \"transport\"\n",
+                "devices.toml:6:11: carrier: the transport carrier needs a TLS client certificate",
             ),
             (
                 "[[device]]\nusername = \"a\"\ndevice_id = \"d\"\nsecret = \"s\"\nnonce = \"AA==\"\nmax_msg_size = 0\n",

@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 use std::time::SystemTime;
 
-use omadm_dmsec::{StoredSecret, Username};
+use omadm_dmsec::{Carrier, StoredSecret, Username};
 use omadm_verifier::{
-    Carrier as PinnedCarrier, DeviceSecret, IgnoreReason, Ignored, Policy, ReceivedReport,
-    ReplayClaim, ReplayState, TransportMeta, Verifier,
+    DeviceSecret, IgnoreReason, Ignored, Policy, ReceivedReport, ReplayClaim, ReplayState,
+    TransportMeta, Verifier,
 };
 
-use crate::config::{Carrier, Device, Devices};
+use crate::config::{Device, Devices};
 use crate::error::CliError;
 use crate::server::{Checked, Gate, Reason, Transport};
 use crate::store::{AcceptedMessage, ReportRecord};
@@ -144,11 +144,8 @@ fn device_secret(devices: &Devices, device: &Device) -> Result<DeviceSecret, Cli
             )));
         }
     };
-    let carrier = match device.carrier {
-        Carrier::Cred => PinnedCarrier::InMessage,
-        Carrier::Header => PinnedCarrier::Header,
-    };
-    let policy = PinnedCarrier::ALL.into_iter().fold(
+    let carrier = device.carrier;
+    let policy = Carrier::ALL.into_iter().fold(
         Policy::new()
             .with_algorithm(device.algorithm)
             .with_construction(device.construction),

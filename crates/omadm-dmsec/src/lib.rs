@@ -13,7 +13,7 @@ mod sha256;
 pub use crate::cred::{basic_credential, md5_credential, verify_basic, verify_md5};
 pub use crate::error::{AuthError, DecodeError, ParamsError, ParamsErrorKind};
 pub use crate::mac::{Mac, MacKey};
-pub use crate::names::{Algorithm, AuthType, Construction};
+pub use crate::names::{Algorithm, AuthType, Carrier, Construction, HMAC_HEADER};
 pub use crate::nonce::Nonce;
 pub use crate::params::{MacParams, Username};
 pub use crate::secret::{Secret, SecretDigest, StoredSecret};

@@ -1,9 +1,33 @@
-//! The named choices of DM security: hash algorithm, MAC construction and Cred auth type.
+//! The named choices of DM security: hash algorithm, MAC construction, where the proof travels
+//! (carrier) and Cred auth type, and the name of the `x-syncml-hmac` transport header.
 
 use core::fmt;
 use core::str::FromStr;
 
 use crate::error::DecodeError;
+
+/// `Display` (the canonical name, `as_str`) and `FromStr` (any name of `ALL`, ASCII
+/// case-insensitive; [`DecodeError::UnknownName`] otherwise) for an enum of named choices.
+macro_rules! named_choice {
+    ($ty:ty) => {
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = DecodeError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL
+                    .into_iter()
+                    .find(|c| c.as_str().eq_ignore_ascii_case(s))
+                    .ok_or(DecodeError::UnknownName)
+            }
+        }
+    };
+}
 
 /// The hash `H` of a MAC (and of the `B64(H(user ":" secret))` key digest).
 ///
@@ -109,7 +133,7 @@ impl Construction {
     /// Every construction, in a stable order.
     pub const ALL: [Self; 2] = [Self::Digest, Self::Rfc2104];
 
-    /// A configuration name: `digest` or `rfc2104`.
+    /// A configuration name: `digest` or `rfc2104` (`FromStr` reads it in any ASCII case).
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -119,23 +143,69 @@ impl Construction {
     }
 }
 
-impl fmt::Display for Construction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+named_choice!(Construction);
+
+/// The name of the transport header that carries the MAC in the [`Carrier::Header`] mode
+/// (DM Security 1.2, HTTP binding): `x-syncml-hmac`. Header names are case-insensitive.
+pub const HMAC_HEADER: &str = "x-syncml-hmac";
+
+/// Where the proof of origin travels: the one name the emitter, the verifier and the `omadm`
+/// tool use for it.
+///
+/// * [`Carrier::InMessage`] (the default, transport-neutral): an auth-MAC `SyncHdr/Cred` whose
+///   `Data` is the parameter list; the MAC covers the message without the `Cred/Data` content.
+/// * [`Carrier::Header`]: the [`HMAC_HEADER`] transport header over the whole body, with an
+///   auth-md5 `Cred` in the message built from the same nonce.
+/// * [`Carrier::Transport`]: no MAC, an auth-md5 `Cred` alone, for a transport that
+///   authenticates the peer itself (TLS client certificates).
+///
+/// The set is closed by definition (the proof is in the message, beside it in the transport's
+/// header, or below it in the transport), so the enum is not `#[non_exhaustive]`: users match
+/// on it without a wildcard arm.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Carrier {
+    /// An auth-MAC `SyncHdr/Cred` whose `Data` is the parameter list.
+    #[default]
+    InMessage,
+    /// The `x-syncml-hmac` transport header, with an auth-md5 `Cred` in the message.
+    Header,
+    /// No MAC: an auth-md5 `Cred` on a transport that authenticated the peer.
+    Transport,
+}
+
+impl Carrier {
+    /// Every carrier, in a stable order.
+    pub const ALL: [Self; 3] = [Self::InMessage, Self::Header, Self::Transport];
+
+    /// A stable name: `in-message`, `header` or `transport` (`FromStr` reads it in any ASCII
+    /// case).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InMessage => "in-message",
+            Self::Header => "header",
+            Self::Transport => "transport",
+        }
+    }
+
+    /// Whether the carrier holds a MAC (the in-message and header carriers do).
+    #[must_use]
+    pub const fn has_mac(self) -> bool {
+        !matches!(self, Self::Transport)
+    }
+
+    /// The auth type of the `SyncHdr/Cred` that goes with this carrier: auth-MAC in the
+    /// message, auth-md5 with the header or the transport.
+    #[must_use]
+    pub const fn cred_type(self) -> AuthType {
+        match self {
+            Self::InMessage => AuthType::Mac,
+            Self::Header | Self::Transport => AuthType::Md5,
+        }
     }
 }
 
-impl FromStr for Construction {
-    type Err = DecodeError;
-
-    /// Parses `digest` or `rfc2104` (ASCII case-insensitive).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|c| c.as_str().eq_ignore_ascii_case(s))
-            .ok_or(DecodeError::UnknownName)
-    }
-}
+named_choice!(Carrier);
 
 /// The `Meta/Type` of a `Cred`: which authentication scheme the credential uses.
 ///
@@ -157,7 +227,7 @@ impl AuthType {
     pub const ALL: [Self; 3] = [Self::Basic, Self::Md5, Self::Mac];
 
     /// The canonical `Meta/Type` value: `syncml:auth-basic`, `syncml:auth-md5` or
-    /// `syncml:auth-MAC`.
+    /// `syncml:auth-MAC` (`FromStr` reads it in any ASCII case: `syncml:auth-mac` is accepted).
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -174,20 +244,4 @@ impl AuthType {
     }
 }
 
-impl fmt::Display for AuthType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for AuthType {
-    type Err = DecodeError;
-
-    /// Parses a `Meta/Type` value, ASCII case-insensitive (`syncml:auth-mac` is accepted).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(s))
-            .ok_or(DecodeError::UnknownName)
-    }
-}
+named_choice!(AuthType);

@@ -1,7 +1,8 @@
 //! What the client knows about its relationship with one DM server: addresses, identity,
-//! secret, the last nonce, the server's MaxMsgSize, the integrity mode and the MsgID counter.
+//! secret, the last nonce, the server's MaxMsgSize, the carrier, hash and MAC construction, and
+//! the MsgID counter.
 
-use omadm_dmsec::{Algorithm, Construction, Nonce, StoredSecret, Username};
+use omadm_dmsec::{Algorithm, Carrier, Construction, Nonce, StoredSecret, Username};
 use omadm_syncml::MsgId;
 
 /// MsgID 1, where a fresh account starts.
@@ -16,7 +17,7 @@ const FIRST_MSG_ID: MsgId = match MsgId::new(1) {
 /// Build it with [`Account::new`] and adjust the optional fields directly:
 ///
 /// ```
-/// # use omadm_emitter::{Account, Integrity, MsgId, Nonce, Secret, Username};
+/// # use omadm_emitter::{Account, Carrier, MsgId, Nonce, Secret, Username};
 /// let mut account = Account::new(
 ///     "https://dm.example.net/sessionless",
 ///     "IMEI:356938035643809",
@@ -26,7 +27,7 @@ const FIRST_MSG_ID: MsgId = match MsgId::new(1) {
 ///     16 * 1024,
 /// );
 /// account.next_msg_id = MsgId::new(7).unwrap();
-/// account.integrity = Integrity::TransportAuthenticated;
+/// account.carrier = Carrier::Transport;
 /// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -40,16 +41,32 @@ pub struct Account {
     pub username: Username,
     /// The client's secret (`AAuthSecret`): the password, or its key digest
     /// `B64(H(username ":" password))`. A digest serves only its own hash, so an MD5 digest
-    /// cannot sign SHA-256 MACs, and the auth-md5 Cred of the header and transport modes needs
-    /// the password or an MD5 digest.
+    /// cannot sign SHA-256 MACs, and the auth-md5 Cred of the header and transport carriers
+    /// needs the password or an MD5 digest.
     pub secret: StoredSecret,
     /// The last nonce the server issued (`NextNonce`): every credential and MAC uses it
     /// (DM-SR-C-008-M). No reply ever comes to a sessionless report, so it never changes here.
     pub last_nonce: Nonce,
     /// The server's MaxMsgSize: the largest body, in bytes, any emitted message may have.
     pub max_msg_size: usize,
-    /// How the messages are authenticated; see [`Integrity`].
-    pub integrity: Integrity,
+    /// Where the proof of origin travels (default [`Carrier::InMessage`]). Every carrier puts a
+    /// `Cred` in the header, as DM-SR-C-006-M requires:
+    ///
+    /// * [`Carrier::InMessage`]: the MAC rides in the message, as the `Data` of a
+    ///   `SyncHdr/Cred` with Meta Type `syncml:auth-MAC` and Format `chr`, holding the
+    ///   parameter list `algorithm=SHA256, username="…", mac=…`; it covers the message bytes
+    ///   with that `Data` content removed;
+    /// * [`Carrier::Header`]: the DM 1.2 HTTP carrier, the MAC covers the whole body and
+    ///   travels in the `x-syncml-hmac` header; the message holds an auth-md5 `Cred` built from
+    ///   the same nonce;
+    /// * [`Carrier::Transport`]: for transports that already authenticate the client and
+    ///   protect integrity (TLS with a client certificate): an auth-md5 `Cred` alone, no MAC
+    ///   (`algorithm` and `construction` are then unused).
+    pub carrier: Carrier,
+    /// The MAC's hash (default SHA-256).
+    pub algorithm: Algorithm,
+    /// The MAC construction (default the DM digest construction).
+    pub construction: Construction,
     /// The MsgID of the next message; the emitter increments it for every message.
     pub next_msg_id: MsgId,
     /// Whether to end each message with `<Final/>` (default `false`, as in the seed's example).
@@ -57,8 +74,8 @@ pub struct Account {
 }
 
 impl Account {
-    /// An account with the default integrity mode (in-message HMAC-SHA256, digest construction),
-    /// MsgID 1 and no `<Final/>`.
+    /// An account with the default carrier, hash and construction (in-message HMAC-SHA256,
+    /// digest construction), MsgID 1 and no `<Final/>`.
     #[must_use]
     pub fn new(
         server_uri: impl Into<String>,
@@ -75,49 +92,11 @@ impl Account {
             secret: secret.into(),
             last_nonce,
             max_msg_size,
-            integrity: Integrity::default(),
+            carrier: Carrier::default(),
+            algorithm: Algorithm::default(),
+            construction: Construction::default(),
             next_msg_id: FIRST_MSG_ID,
             include_final: false,
-        }
-    }
-}
-
-/// How a message proves who sent it and that it was not altered.
-///
-/// Every mode puts a `Cred` in the header, as DM-SR-C-006-M requires; they differ in what the
-/// Cred is and where the MAC goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Integrity {
-    /// Transport-neutral integrity, the default: the MAC rides in the message, as the `Data` of
-    /// a `SyncHdr/Cred` with Meta Type `syncml:auth-MAC` and Format `chr`, holding the parameter
-    /// list `algorithm=SHA256, username="…", mac=…`. The MAC covers the message bytes with that
-    /// `Data` content removed.
-    InMessageMac {
-        /// The hash (SHA-256 by default).
-        algorithm: Algorithm,
-        /// The MAC construction (the DM digest construction by default).
-        construction: Construction,
-    },
-    /// The DM 1.2 HTTP carrier: the MAC covers the whole body and travels in the
-    /// `x-syncml-hmac` header; the header holds an auth-md5 `Cred` built from the same nonce.
-    HeaderMac {
-        /// The hash.
-        algorithm: Algorithm,
-        /// The MAC construction.
-        construction: Construction,
-    },
-    /// For transports that already authenticate the client and protect integrity (TLS with a
-    /// client certificate): an auth-md5 `Cred` alone, no MAC.
-    TransportAuthenticated,
-}
-
-impl Default for Integrity {
-    /// [`Integrity::InMessageMac`] with SHA-256 and the digest construction.
-    fn default() -> Self {
-        Self::InMessageMac {
-            algorithm: Algorithm::Sha256,
-            construction: Construction::Digest,
         }
     }
 }

@@ -6,15 +6,19 @@ use core::fmt;
 use std::borrow::Cow;
 use std::io::Write as _;
 
-use omadm_dmsec::{AuthError, AuthType, Mac, MacKey, MacParams, Nonce, md5_credential};
+use omadm_dmsec::{
+    AuthError, AuthType, Carrier, HMAC_HEADER, Mac, MacKey, MacParams, Nonce, md5_credential,
+};
+use omadm_syncml::sessionless::SessionlessReport;
 use omadm_syncml::{
-    AlertCode, CmdId, Cred, Format, Meta, MsgId, SessionId, Source, SyncHdr, SyncMlVersion, Target,
+    AlertCode, CmdId, Cred, Format, MEDIA_TYPE_XML, Meta, MsgId, SessionId, Source, SyncHdr,
+    SyncMlVersion, Target,
 };
 use omadm_xml::write;
 
-use crate::account::{Account, Integrity};
+use crate::account::Account;
 use crate::error::{ConfigError, EmitError};
-use crate::{CONTENT_TYPE, HMAC_HEADER, Report, selfcheck};
+use crate::selfcheck;
 
 /// The client side of sessionless reporting for one account: reports in, signed conforming
 /// messages out.
@@ -77,7 +81,7 @@ pub struct Written {
     pub reports: usize,
     /// The message's MsgID.
     pub msg_id: MsgId,
-    /// The `x-syncml-hmac` header to send with the body, in [`Integrity::HeaderMac`] mode.
+    /// The `x-syncml-hmac` header to send with the body, with the [`Carrier::Header`] carrier.
     pub hmac_header: Option<HmacHeader>,
 }
 
@@ -89,9 +93,6 @@ pub struct HmacHeader {
 }
 
 impl HmacHeader {
-    /// The header name, `x-syncml-hmac`.
-    pub const NAME: &'static str = HMAC_HEADER;
-
     /// The header value: `algorithm=SHA256, username="…", mac=…`.
     #[must_use]
     pub fn value(&self) -> &str {
@@ -121,8 +122,8 @@ pub struct Outgoing {
     pub body: Vec<u8>,
     /// `application/vnd.syncml.dm+xml`.
     pub content_type: &'static str,
-    /// Transport headers to send with the body: `x-syncml-hmac` in [`Integrity::HeaderMac`]
-    /// mode, nothing otherwise.
+    /// Transport headers to send with the body: [`HMAC_HEADER`] with the [`Carrier::Header`]
+    /// carrier, nothing otherwise.
     pub headers: Vec<(&'static str, String)>,
     /// The message's MsgID.
     pub msg_id: MsgId,
@@ -145,7 +146,7 @@ impl Emitter {
     ///
     /// # Errors
     /// [`ConfigError`] if the server URI or device id cannot be written, the secret cannot
-    /// serve the integrity mode, or MaxMsgSize is smaller than a message without reports.
+    /// serve the carrier and hash, or MaxMsgSize is smaller than a message without reports.
     pub fn new(account: Account) -> Result<Self, ConfigError> {
         let Account {
             server_uri,
@@ -154,7 +155,9 @@ impl Emitter {
             secret,
             last_nonce,
             max_msg_size,
-            integrity,
+            carrier,
+            algorithm,
+            construction,
             next_msg_id,
             include_final,
         } = account;
@@ -166,20 +169,14 @@ impl Emitter {
         }
         let unusable = |_: AuthError| ConfigError::UnusableSecret;
 
-        let (signer, cred, algorithm) = match integrity {
-            Integrity::InMessageMac {
-                algorithm,
-                construction,
-            } => {
+        let (signer, cred, algorithm) = match carrier {
+            Carrier::InMessage => {
                 let key = MacKey::new(algorithm, construction, username.as_str(), &secret)
                     .map_err(unusable)?;
                 let cred = cred(Format::Chr, AuthType::Mac, String::new());
                 (Signer::InMessage(key), cred, Some(algorithm))
             }
-            Integrity::HeaderMac {
-                algorithm,
-                construction,
-            } => {
+            Carrier::Header => {
                 let key = MacKey::new(algorithm, construction, username.as_str(), &secret)
                     .map_err(unusable)?;
                 let data =
@@ -190,7 +187,7 @@ impl Emitter {
                     Some(algorithm),
                 )
             }
-            Integrity::TransportAuthenticated => {
+            Carrier::Transport => {
                 let data =
                     md5_credential(username.as_str(), &secret, &last_nonce).map_err(unusable)?;
                 (Signer::None, cred(Format::B64, AuthType::Md5, data), None)
@@ -294,7 +291,7 @@ impl Emitter {
     /// # Errors
     /// [`EmitError::ReportTooLarge`] if a report cannot fit in a message alone (with its index
     /// in `reports`), [`EmitError::MsgIdExhausted`].
-    pub fn emit(&mut self, reports: &[Report<'_>]) -> Result<Emission, EmitError> {
+    pub fn emit(&mut self, reports: &[SessionlessReport<'_>]) -> Result<Emission, EmitError> {
         let first = self.next_msg_id;
         let mut messages = Vec::new();
         let mut buf = Vec::new();
@@ -313,7 +310,7 @@ impl Emitter {
             };
             messages.push(Outgoing {
                 body: buf.clone(),
-                content_type: CONTENT_TYPE,
+                content_type: MEDIA_TYPE_XML,
                 headers,
                 msg_id: written.msg_id,
                 reports: written.reports,
@@ -337,7 +334,7 @@ impl Emitter {
     /// the first report cannot fit in a message alone, [`EmitError::MsgIdExhausted`]. On error, `out` is empty and the MsgID is not used.
     pub fn emit_into(
         &mut self,
-        reports: &[Report<'_>],
+        reports: &[SessionlessReport<'_>],
         out: &mut Vec<u8>,
     ) -> Result<Written, EmitError> {
         out.clear();
@@ -477,14 +474,14 @@ impl Prologue {
 
 impl fmt::Debug for Emitter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mode = match self.signer {
-            Signer::InMessage(_) => "in-message mac",
-            Signer::Header(_) => "x-syncml-hmac header",
-            Signer::None => "transport authenticated",
+        let carrier = match self.signer {
+            Signer::InMessage(_) => Carrier::InMessage,
+            Signer::Header(_) => Carrier::Header,
+            Signer::None => Carrier::Transport,
         };
         f.debug_struct("Emitter")
             .field("server_uri", &self.server_uri)
-            .field("integrity", &mode)
+            .field("carrier", &carrier)
             .field("max_msg_size", &self.max_msg_size)
             .field("next_msg_id", &self.next_msg_id)
             .field("include_final", &self.include_final)

@@ -10,7 +10,7 @@ pub enum ConfigError {
     ServerUri,
     /// The device id is empty or holds a character that XML cannot carry (a control character).
     DeviceId,
-    /// The secret cannot serve the integrity mode: a key digest made with another hash than the
+    /// The secret cannot serve the carrier and hash: a key digest made with another hash than the
     /// MAC's, or a SHA-256 digest where the auth-md5 `Cred` needs the password or an MD5 digest.
     UnusableSecret,
     /// MaxMsgSize is smaller than a message holding no report at all.
@@ -28,7 +28,7 @@ impl fmt::Display for ConfigError {
             Self::ServerUri => f.write_str("server uri is empty or holds a control character"),
             Self::DeviceId => f.write_str("device id is empty or holds a control character"),
             Self::UnusableSecret => {
-                f.write_str("the stored secret cannot serve the configured integrity mode")
+                f.write_str("the stored secret cannot serve the configured carrier and hash")
             }
             Self::MaxMsgSizeTooSmall { min, max } => write!(
                 f,

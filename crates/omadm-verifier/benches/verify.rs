@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use omadm_dmsec::{Nonce, Secret, StoredSecret, Username};
-use omadm_emitter::{Account, Emitter, Report};
+use omadm_emitter::{Account, Emitter, SessionlessReport};
 use omadm_syncml::{Format, Mark};
 use omadm_verifier::{DeviceSecret, Policy, ReplayState, TransportMeta, Verifier};
 use quick_xml::Reader;
@@ -36,9 +36,9 @@ fn message(n: usize, data_len: usize) -> Vec<u8> {
         .cycle()
         .take(data_len)
         .collect();
-    let reports: Vec<Report<'_>> = (0..n)
+    let reports: Vec<SessionlessReport<'_>> = (0..n)
         .map(|_| {
-            Report::new(
+            SessionlessReport::new(
                 Some("./Ext/Battery".into()),
                 "urn:oma:mo:battery:1.0",
                 Format::Chr,

@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::{Duration, SystemTime};
 
 use omadm_dmsec::{Nonce, Secret, StoredSecret, Username};
-use omadm_emitter::{Account, Emitter, Report};
+use omadm_emitter::{Account, Emitter, SessionlessReport};
 use omadm_syncml::{Format, Mark};
 use omadm_verifier::{DeviceSecret, Policy, ReplayState, TransportMeta, Verifier};
 use sha2::{Digest, Sha256};
@@ -34,7 +34,7 @@ fn main() {
         .cycle()
         .take(380)
         .collect();
-    let report = Report::new(
+    let report = SessionlessReport::new(
         Some("./Ext/Battery".into()),
         "urn:oma:mo:battery:1.0",
         Format::Chr,

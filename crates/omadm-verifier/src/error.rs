@@ -3,10 +3,8 @@
 
 use core::fmt;
 
-use omadm_dmsec::ParamsError;
+use omadm_dmsec::{Carrier, ParamsError};
 use omadm_syncml::sessionless::Violation;
-
-use crate::policy::Carrier;
 
 /// Why the verifier ignored a message.
 ///

@@ -3,49 +3,16 @@
 
 use core::fmt;
 
-use omadm_dmsec::{Algorithm, AuthError, Construction, MacKey, Nonce, StoredSecret, Username};
+use omadm_dmsec::{
+    Algorithm, AuthError, Carrier, Construction, MacKey, Nonce, StoredSecret, Username,
+};
 
-/// Where the proof of origin travels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Carrier {
-    /// An auth-MAC `SyncHdr/Cred` whose `Data` is the parameter list; the MAC covers the message
-    /// without the `Cred/Data` content (the transport-neutral default).
-    InMessage,
-    /// The `x-syncml-hmac` transport header over the whole body, with an auth-md5 `Cred` in the
-    /// message that must verify too.
-    Header,
-    /// No MAC: an auth-md5 `Cred` on a transport that authenticated the peer itself (TLS client
-    /// certificates). Never allowed by default.
-    Transport,
-}
-
-impl Carrier {
-    /// Every carrier, in a stable order.
-    pub const ALL: [Self; 3] = [Self::InMessage, Self::Header, Self::Transport];
-
-    /// A stable name: `in-message`, `header` or `transport`.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::InMessage => "in-message",
-            Self::Header => "header",
-            Self::Transport => "transport",
-        }
-    }
-
-    const fn bit(self) -> u8 {
-        match self {
-            Self::InMessage => 1,
-            Self::Header => 2,
-            Self::Transport => 4,
-        }
-    }
-}
-
-impl fmt::Display for Carrier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+/// The bit of a carrier in a [`Policy`]'s set.
+const fn bit(carrier: Carrier) -> u8 {
+    match carrier {
+        Carrier::InMessage => 1,
+        Carrier::Header => 2,
+        Carrier::Transport => 4,
     }
 }
 
@@ -57,8 +24,8 @@ impl fmt::Display for Carrier {
 /// without a MAC) are accepted only when set here by the operator.
 ///
 /// ```
-/// use omadm_dmsec::{Algorithm, Construction};
-/// use omadm_verifier::{Carrier, Policy};
+/// use omadm_dmsec::{Algorithm, Carrier, Construction};
+/// use omadm_verifier::Policy;
 ///
 /// let p = Policy::default();
 /// assert_eq!(p.algorithm(), Algorithm::Sha256);
@@ -83,7 +50,7 @@ impl Policy {
     pub const DEFAULT: Self = Self {
         algorithm: Algorithm::Sha256,
         construction: Construction::Digest,
-        carriers: Carrier::InMessage.bit() | Carrier::Header.bit(),
+        carriers: bit(Carrier::InMessage) | bit(Carrier::Header),
     };
 
     /// The default policy.
@@ -110,9 +77,9 @@ impl Policy {
     #[must_use]
     pub const fn with_carrier(mut self, carrier: Carrier, allowed: bool) -> Self {
         if allowed {
-            self.carriers |= carrier.bit();
+            self.carriers |= bit(carrier);
         } else {
-            self.carriers &= !carrier.bit();
+            self.carriers &= !bit(carrier);
         }
         self
     }
@@ -132,7 +99,7 @@ impl Policy {
     /// Whether the carrier is allowed.
     #[must_use]
     pub const fn allows(&self, carrier: Carrier) -> bool {
-        self.carriers & carrier.bit() != 0
+        self.carriers & bit(carrier) != 0
     }
 
     const fn needs_mac_key(&self) -> bool {

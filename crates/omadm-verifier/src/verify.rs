@@ -6,13 +6,13 @@ use core::ops::{ControlFlow, Range};
 use std::borrow::Cow;
 use std::time::SystemTime;
 
-use omadm_dmsec::{Algorithm, AuthType, MacParams, Nonce, verify_md5};
+use omadm_dmsec::{Algorithm, AuthType, Carrier, MacParams, Nonce, verify_md5};
 use omadm_syncml::sessionless::{self, SessionlessReport};
 use omadm_syncml::{CmdId, Format, MsgId, SyncHdr};
 use omadm_xml::{DecodedHeader, Limits};
 
 use crate::error::{IgnoreReason, Ignored, Pinned};
-use crate::policy::{Carrier, DeviceSecret, TransportMeta};
+use crate::policy::{DeviceSecret, TransportMeta};
 use crate::replay::ReplayState;
 
 /// The server side of sessionless reporting: bytes and transport metadata in, a [`Verdict`] out.
@@ -210,10 +210,7 @@ impl<'a> Pending<'a> {
     /// The scheme of the `Cred` (auth-MAC for the in-message carrier, auth-md5 otherwise).
     #[must_use]
     pub const fn auth_type(&self) -> AuthType {
-        match self.claim.carrier {
-            Carrier::InMessage => AuthType::Mac,
-            Carrier::Header | Carrier::Transport => AuthType::Md5,
-        }
+        self.claim.carrier.cred_type()
     }
 
     /// The MAC's hash, `None` for the transport carrier.

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use hyper::body::Bytes;
 use omadm_dmsec::{Algorithm, Nonce, Secret, SecretDigest};
-use omadm_emitter::Report;
-use omadm_syncml::{Format, Mark};
+use omadm_emitter::SessionlessReport;
+use omadm_syncml::{Format, MEDIA_TYPE_XML, Mark};
 use tokio::sync::mpsc;
 
 use super::emit::emitter_for;
@@ -22,7 +22,7 @@ use crate::client::{Client, Target};
 use crate::config::Devices;
 use crate::error::{CliError, EXIT_FAILURE};
 use crate::out;
-use crate::server::{self, DM_MEDIA_TYPE, Outcome, ServerConfig};
+use crate::server::{self, Outcome, ServerConfig};
 use crate::store::{SqliteStore, StoredReport};
 use crate::verification::ServerSide;
 
@@ -152,7 +152,7 @@ async fn demo(dir: &Path, files: &Files) -> Result<ExitCode, CliError> {
     let mut wrong = Vec::new();
     for (i, case) in cases.iter().enumerate() {
         let delivery = client
-            .post(&case.body, DM_MEDIA_TYPE, &case.headers, 0)
+            .post(&case.body, MEDIA_TYPE_XML, &case.headers, 0)
             .await;
         let status = delivery.describe().replace("HTTP ", "");
         let outcome = tokio::time::timeout(Duration::from_secs(5), events.recv())
@@ -277,7 +277,7 @@ struct Emitted {
 fn first_message(
     devices: &Devices,
     username: &str,
-    reports: &[Report<'static>],
+    reports: &[SessionlessReport<'static>],
     max_msg_size: Option<usize>,
     msg_id: u32,
 ) -> Result<Emitted, CliError> {
@@ -407,8 +407,8 @@ fn report(
     format: &str,
     mark: Option<&str>,
     data: &str,
-) -> Result<Report<'static>, CliError> {
-    Report::new(
+) -> Result<SessionlessReport<'static>, CliError> {
+    SessionlessReport::new(
         Some(source.to_owned().into()),
         alert_type.to_owned(),
         Format::from_token(format.to_owned()),

@@ -6,11 +6,13 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use omadm_emitter::{Account, Emission, EmitError, Emitter, Integrity, MsgId, Report, Username};
+use omadm_emitter::{
+    Account, Carrier, Emission, EmitError, Emitter, MsgId, SessionlessReport, Username,
+};
 use omadm_syncml::{Format, Mark};
 
 use crate::cli::EmitArgs;
-use crate::config::{Carrier, Device, Devices};
+use crate::config::{Device, Devices};
 use crate::error::CliError;
 use crate::out;
 use crate::reports::{self, ReportSpec};
@@ -64,7 +66,7 @@ pub(crate) fn run(args: &EmitArgs) -> Result<ExitCode, CliError> {
 }
 
 /// Reads a reports file and builds validated reports (the profile's rules apply here).
-pub(crate) fn load_reports(path: &Path) -> Result<Vec<Report<'static>>, CliError> {
+pub(crate) fn load_reports(path: &Path) -> Result<Vec<SessionlessReport<'static>>, CliError> {
     reports::load(path)?
         .into_iter()
         .enumerate()
@@ -72,7 +74,7 @@ pub(crate) fn load_reports(path: &Path) -> Result<Vec<Report<'static>>, CliError
         .collect()
 }
 
-fn build_report(spec: ReportSpec) -> Result<Report<'static>, String> {
+fn build_report(spec: ReportSpec) -> Result<SessionlessReport<'static>, String> {
     let ReportSpec {
         source_uri,
         alert_type,
@@ -80,7 +82,7 @@ fn build_report(spec: ReportSpec) -> Result<Report<'static>, String> {
         mark,
         data,
     } = spec;
-    Report::new(
+    SessionlessReport::new(
         source_uri.map(Cow::Owned),
         alert_type,
         Format::from_token(format),
@@ -126,16 +128,9 @@ pub(crate) fn emitter_for(
         device.nonce,
         max_msg_size,
     );
-    account.integrity = match carrier.unwrap_or(device.carrier) {
-        Carrier::Cred => Integrity::InMessageMac {
-            algorithm: device.algorithm,
-            construction: device.construction,
-        },
-        Carrier::Header => Integrity::HeaderMac {
-            algorithm: device.algorithm,
-            construction: device.construction,
-        },
-    };
+    account.carrier = carrier.unwrap_or(device.carrier);
+    account.algorithm = device.algorithm;
+    account.construction = device.construction;
     account.next_msg_id = MsgId::new(next_msg_id).map_err(|_| {
         CliError::input(format!(
             "the state's next MsgID {next_msg_id} is not a valid MsgID"
@@ -149,7 +144,7 @@ pub(crate) fn emitter_for(
 /// Emits every report, turning a report too large for MaxMsgSize into an input error.
 pub(crate) fn emit(
     emitter: &mut Emitter,
-    reports: &[Report<'_>],
+    reports: &[SessionlessReport<'_>],
     reports_path: &Path,
 ) -> Result<Emission, CliError> {
     emitter.emit(reports).map_err(|e| match e {

@@ -207,7 +207,7 @@ async fn post_all(
                     let delivery = client
                         .post(
                             &job.body,
-                            crate::server::DM_MEDIA_TYPE,
+                            omadm_syncml::MEDIA_TYPE_XML,
                             &job.headers,
                             retries,
                         )

@@ -4,13 +4,13 @@
 
 use std::process::ExitCode;
 
+use omadm_dmsec::HMAC_HEADER;
 use serde::Serialize;
 
 use crate::cli::VerifyArgs;
 use crate::config::Devices;
 use crate::error::{CliError, EXIT_FAILURE};
 use crate::out;
-use crate::server::HMAC_HEADER;
 use crate::store::{AcceptedMessage, ReportRecord};
 use crate::verification::ServerSide;
 

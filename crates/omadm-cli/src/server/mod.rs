@@ -25,6 +25,8 @@ use http_body_util::BodyExt;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use omadm_dmsec::HMAC_HEADER;
+use omadm_syncml::MEDIA_TYPE_XML;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
@@ -35,11 +37,6 @@ pub(crate) use self::metrics::Metrics;
 pub(crate) use self::writer::{Outcome, Tick};
 use self::writer::{Work, WriterHandle};
 use crate::store::ReportStore;
-
-/// The media type the DM endpoint accepts (parameters such as `charset` allowed).
-pub(crate) const DM_MEDIA_TYPE: &str = "application/vnd.syncml.dm+xml";
-/// The HTTP header of the header MAC carrier.
-pub(crate) const HMAC_HEADER: &str = "x-syncml-hmac";
 
 /// How the server listens and paces itself.
 #[derive(Clone, Debug)]
@@ -311,7 +308,7 @@ fn is_dm_media_type(headers: &HeaderMap) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(DM_MEDIA_TYPE))
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(MEDIA_TYPE_XML))
 }
 
 /// The `x-syncml-hmac` values, joined with `", "` if repeated (a value that is not UTF-8 is

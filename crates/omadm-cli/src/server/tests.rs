@@ -115,7 +115,7 @@ async fn post(addr: SocketAddr, path: &str, content_type: &str, body: &[u8]) -> 
 }
 
 async fn post_dm(addr: SocketAddr, body: &str) -> u16 {
-    post(addr, "/", DM_MEDIA_TYPE, body.as_bytes()).await
+    post(addr, "/", MEDIA_TYPE_XML, body.as_bytes()).await
 }
 
 fn rows(dir: &tempfile::TempDir) -> Vec<crate::store::StoredReport> {
@@ -169,7 +169,7 @@ async fn every_post_gets_the_same_answer() {
     assert_eq!(post_dm(addr, &big).await, 204, "oversize by content-length");
     // Chunked, so that only reading tells the size.
     let head = format!(
-        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: {DM_MEDIA_TYPE}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: {MEDIA_TYPE_XML}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
     );
     let mut chunked = Vec::new();
     for _ in 0..4 {
@@ -287,7 +287,7 @@ async fn slow_bodies_are_cut_off_and_answered_alike() {
     .unwrap();
     let mut stream = TcpStream::connect(server.addr).await.unwrap();
     let head = format!(
-        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: {DM_MEDIA_TYPE}\r\nContent-Length: 20\r\nConnection: close\r\n\r\ndev1:1:"
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: {MEDIA_TYPE_XML}\r\nContent-Length: 20\r\nConnection: close\r\n\r\ndev1:1:"
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     // The rest of the body never comes.

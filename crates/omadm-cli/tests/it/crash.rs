@@ -9,11 +9,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use omadm_syncml::MEDIA_TYPE_XML;
+
 use crate::support::{
     Server, client_toml, db_rows, devs, parts, post, reports_json, run, server_toml, write,
 };
-
-const MEDIA: &str = "application/vnd.syncml.dm+xml";
 
 /// One emitted message.
 #[derive(Clone, Debug)]
@@ -78,7 +78,7 @@ fn load(
                 while !dead.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(m) = messages.get(i) else { break };
-                    match post(addr, "/", MEDIA, &[], &m.body) {
+                    match post(addr, "/", MEDIA_TYPE_XML, &[], &m.body) {
                         Some(204) => {
                             acked.lock().unwrap().insert(i);
                             acked_count.fetch_add(1, Ordering::Relaxed);
@@ -167,7 +167,7 @@ fn sigkill_mid_load_loses_nothing_answered() {
     let restarted = Server::start(&server_devices, &db, &[]);
     for &i in &acked {
         assert_eq!(
-            post(restarted.addr, "/", MEDIA, &[], &messages[i].body),
+            post(restarted.addr, "/", MEDIA_TYPE_XML, &[], &messages[i].body),
             Some(204)
         );
     }

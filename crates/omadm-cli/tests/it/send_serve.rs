@@ -6,6 +6,8 @@ use std::collections::HashSet;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+use omadm_syncml::MEDIA_TYPE_XML;
+
 use crate::support::{
     Server, bin, client_toml, db_rows, devs, get, parts, post, reports_json, run, server_toml,
     write,
@@ -185,20 +187,11 @@ fn the_edge_answers_alike_and_shuts_down_gracefully() {
         "media type"
     );
     assert_eq!(
-        post(
-            dm,
-            "/",
-            "application/vnd.syncml.dm+xml",
-            &[],
-            &vec![b'x'; 4096]
-        ),
+        post(dm, "/", MEDIA_TYPE_XML, &[], &vec![b'x'; 4096]),
         Some(204),
         "oversize"
     );
-    assert_eq!(
-        post(dm, "/dm", "application/vnd.syncml.dm+xml", &[], b"junk"),
-        Some(204)
-    );
+    assert_eq!(post(dm, "/dm", MEDIA_TYPE_XML, &[], b"junk"), Some(204));
     let (code, out, err) = parts(&run(&[
         "send",
         "--devices",

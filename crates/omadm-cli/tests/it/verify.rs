@@ -47,7 +47,7 @@ fn accepted_reports_are_json_lines() {
     let d = devs("dev", 1);
     let client = write(dir.path(), "client.toml", &client_toml(&d));
     let server = write(dir.path(), "server.toml", &server_toml(&d));
-    let msg = emit(dir.path(), &client, "cred");
+    let msg = emit(dir.path(), &client, "in-message");
     let (code, out, err) = verify(&["--devices", &server, &msg]);
     assert_eq!(code, 0, "{err}");
     assert!(err.is_empty(), "{err}");
@@ -99,7 +99,7 @@ fn ignored_messages_exit_1_with_the_reason() {
     let client = write(dir.path(), "client.toml", &client_toml(&d));
     let server = write(dir.path(), "server.toml", &server_toml(&d));
     let only_dev1 = write(dir.path(), "other.toml", &server_toml(&d[1..]));
-    let msg = emit(dir.path(), &client, "cred");
+    let msg = emit(dir.path(), &client, "in-message");
     let body = std::fs::read(&msg).unwrap();
     let text = String::from_utf8(body.clone()).unwrap();
 

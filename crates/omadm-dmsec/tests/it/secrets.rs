@@ -1,8 +1,8 @@
 //! Secrecy properties: redacted `Debug`, secret-free errors, secret forms, names.
 
 use omadm_dmsec::{
-    Algorithm, AuthError, AuthType, Construction, DecodeError, Mac, MacKey, Nonce, Secret,
-    SecretDigest, StoredSecret, basic_credential, md5_credential, verify_basic,
+    Algorithm, AuthError, AuthType, Carrier, Construction, DecodeError, HMAC_HEADER, Mac, MacKey,
+    Nonce, Secret, SecretDigest, StoredSecret, basic_credential, md5_credential, verify_basic,
 };
 
 const PASSWORD: &str = "hunter2-very-secret";
@@ -137,6 +137,29 @@ fn value_types_decode_strictly() {
         SecretDigest::from_base64("*").unwrap_err(),
         DecodeError::Base64
     );
+}
+
+/// Issue 10: one carrier type for the emitter, the verifier and the tool, named once here.
+#[test]
+fn issue_10_carrier_names_and_cred_types() {
+    for c in Carrier::ALL {
+        assert_eq!(c.as_str().parse::<Carrier>().unwrap(), c);
+        assert_eq!(c.to_string(), c.as_str());
+    }
+    assert_eq!(Carrier::default(), Carrier::InMessage);
+    assert_eq!("HEADER".parse::<Carrier>().unwrap(), Carrier::Header);
+    for bad in ["", "cred", "in message", "x-syncml-hmac"] {
+        assert_eq!(
+            bad.parse::<Carrier>().unwrap_err(),
+            DecodeError::UnknownName
+        );
+    }
+    assert_eq!(Carrier::InMessage.cred_type(), AuthType::Mac);
+    assert_eq!(Carrier::Header.cred_type(), AuthType::Md5);
+    assert_eq!(Carrier::Transport.cred_type(), AuthType::Md5);
+    assert!(Carrier::InMessage.has_mac() && Carrier::Header.has_mac());
+    assert!(!Carrier::Transport.has_mac());
+    assert_eq!(HMAC_HEADER, "x-syncml-hmac");
 }
 
 #[test]

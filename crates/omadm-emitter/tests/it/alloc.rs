@@ -4,10 +4,10 @@
 //! The allocator is installed for the whole `it` binary (a global allocator is per binary); it
 //! counts per thread, so the other tests, running on other threads, do not disturb the count.
 
-use omadm_emitter::{Algorithm, Construction, Emitter, Integrity};
+use omadm_emitter::{Algorithm, Carrier, Construction, Emitter};
 use omadm_testkit::alloc::CountingAlloc;
 
-use crate::support::{chr_report, vector_account};
+use crate::support::{Mode, TRANSPORT, chr_report, vector_account};
 
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;
@@ -17,23 +17,20 @@ fn allocations(f: impl FnOnce()) -> usize {
     omadm_testkit::alloc::allocations(f).0
 }
 
-fn modes() -> [Integrity; 3] {
+fn modes() -> [Mode; 3] {
     [
-        Integrity::default(),
-        Integrity::HeaderMac {
-            algorithm: Algorithm::Md5,
-            construction: Construction::Rfc2104,
-        },
-        Integrity::TransportAuthenticated,
+        Mode::default(),
+        (Carrier::Header, Algorithm::Md5, Construction::Rfc2104),
+        TRANSPORT,
     ]
 }
 
 #[test]
 fn one_report_messages_allocate_nothing_once_warm() {
     let reports = [chr_report(&"b".repeat(600))];
-    for integrity in modes() {
+    for mode in modes() {
         // The self-check decodes each message (allocating); it is on by default in debug builds.
-        let mut emitter = Emitter::new(vector_account(integrity))
+        let mut emitter = Emitter::new(vector_account(mode))
             .unwrap()
             .with_self_check(false);
         let mut buf = Vec::new();
@@ -45,7 +42,7 @@ fn one_report_messages_allocate_nothing_once_warm() {
                 std::hint::black_box(&written);
             }
         });
-        assert_eq!(n, 0, "{integrity:?}: {n} allocations in 100 messages");
+        assert_eq!(n, 0, "{mode:?}: {n} allocations in 100 messages");
     }
 }
 
@@ -54,17 +51,17 @@ fn packing_a_thousand_reports_allocates_nothing_once_warm() {
     let reports: Vec<_> = (0..1000)
         .map(|i| chr_report(&format!("reading {i}: {}", "x".repeat(i % 97))))
         .collect();
-    for integrity in modes() {
+    for mode in modes() {
         let mut buf = Vec::new();
         // Warm the buffer with a whole pass.
-        let mut warm = Emitter::new(vector_account(integrity))
+        let mut warm = Emitter::new(vector_account(mode))
             .unwrap()
             .with_self_check(false);
         let mut rest = &reports[..];
         while !rest.is_empty() {
             rest = &rest[warm.emit_into(rest, &mut buf).unwrap().reports..];
         }
-        let mut emitter = Emitter::new(vector_account(integrity))
+        let mut emitter = Emitter::new(vector_account(mode))
             .unwrap()
             .with_self_check(false);
         let mut messages = 0;
@@ -76,9 +73,6 @@ fn packing_a_thousand_reports_allocates_nothing_once_warm() {
             }
         });
         assert!(messages > 1);
-        assert_eq!(
-            n, 0,
-            "{integrity:?}: {n} allocations in {messages} messages"
-        );
+        assert_eq!(n, 0, "{mode:?}: {n} allocations in {messages} messages");
     }
 }

@@ -1,40 +1,34 @@
-//! Report data edge cases: each is emitted under every integrity mode, verified, and decoded back
+//! Report data edge cases: each is emitted under every carrier, verified, and decoded back
 //! to exactly the input.
 
-use omadm_emitter::{Algorithm, Construction, Integrity, Report, ReportError};
+use omadm_emitter::{Algorithm, Carrier, Construction, ReportError, SessionlessReport};
 use omadm_syncml::Format;
 
-use crate::support::{chr_report, emit_verified, vector_account};
+use crate::support::{Mode, TRANSPORT, chr_report, emit_verified, vector_account};
 
-/// Every integrity mode, with both hashes and both constructions.
-fn modes() -> Vec<Integrity> {
-    let mut modes = vec![Integrity::TransportAuthenticated];
+/// Every carrier, with both hashes and both constructions.
+fn modes() -> Vec<Mode> {
+    let mut modes = vec![TRANSPORT];
     for algorithm in Algorithm::ALL {
         for construction in Construction::ALL {
-            modes.push(Integrity::InMessageMac {
-                algorithm,
-                construction,
-            });
-            modes.push(Integrity::HeaderMac {
-                algorithm,
-                construction,
-            });
+            modes.push((Carrier::InMessage, algorithm, construction));
+            modes.push((Carrier::Header, algorithm, construction));
         }
     }
     modes
 }
 
 /// Emits `reports` under every mode; each message verifies and decodes back to the input.
-fn check(reports: &[Report<'_>]) {
-    for integrity in modes() {
-        let account = vector_account(integrity);
+fn check(reports: &[SessionlessReport<'_>]) {
+    for mode in modes() {
+        let account = vector_account(mode);
         emit_verified(&account, reports);
     }
 }
 
 /// The body of the only message `reports` give under the default mode.
-fn body(reports: &[Report<'_>]) -> String {
-    let messages = emit_verified(&vector_account(Integrity::default()), reports);
+fn body(reports: &[SessionlessReport<'_>]) -> String {
+    let messages = emit_verified(&vector_account(Mode::default()), reports);
     assert_eq!(messages.len(), 1);
     String::from_utf8(messages[0].body.clone()).unwrap()
 }
@@ -63,7 +57,7 @@ fn data_with_cdata_start() {
 #[test]
 fn data_with_markup_and_entities() {
     let data = "<?xml version=\"1.0\"?><a x='1'>&amp; &lt; &#0; <!-- c --></a>";
-    let report = Report::new(None, "com.example.doc", Format::Xml, None, data).unwrap();
+    let report = SessionlessReport::new(None, "com.example.doc", Format::Xml, None, data).unwrap();
     check(&[report]);
 }
 
@@ -76,7 +70,7 @@ fn binary_as_b64() {
     );
     let bytes: Vec<u8> = (1..=255).collect();
     let b64 = base64(&bytes);
-    let report = Report::new(
+    let report = SessionlessReport::new(
         None,
         "Content-Type: application/octet-stream",
         Format::B64,
@@ -113,17 +107,18 @@ fn very_long_type() {
     // 256 bytes is the longest Type accepted; 257 is refused when the report is built.
     let longest = format!("urn:example:{}", "a".repeat(256 - 12));
     assert_eq!(longest.len(), 256);
-    let report = Report::new(None, longest.clone(), Format::Chr, None, "x").unwrap();
+    let report = SessionlessReport::new(None, longest.clone(), Format::Chr, None, "x").unwrap();
     check(&[report]);
     let longer = format!("{longest}a");
-    let err = Report::new(None, longer, Format::Chr, None, "x").unwrap_err();
+    let err = SessionlessReport::new(None, longer, Format::Chr, None, "x").unwrap_err();
     assert_eq!(err, ReportError::TypeTooLong);
 }
 
 #[test]
 fn non_xml_characters_are_refused_when_the_report_is_built() {
     for data in ["\0", "a\u{1}b", "\u{fffe}", "\u{ffff}", "\u{b}"] {
-        let err = Report::new(None, "com.example.x", Format::Chr, None, data).unwrap_err();
+        let err =
+            SessionlessReport::new(None, "com.example.x", Format::Chr, None, data).unwrap_err();
         assert_eq!(err, ReportError::DataChar, "{data:?}");
     }
 }
@@ -133,10 +128,12 @@ fn every_format_and_mark() {
     use omadm_syncml::Mark;
     let mut reports = Vec::new();
     for format in Format::KNOWN {
-        reports.push(Report::new(None, "com.example.f", format, None, "1").unwrap());
+        reports.push(SessionlessReport::new(None, "com.example.f", format, None, "1").unwrap());
     }
     for mark in Mark::LEVELS {
-        reports.push(Report::new(None, "com.example.m", Format::Chr, Some(mark), "1").unwrap());
+        reports.push(
+            SessionlessReport::new(None, "com.example.m", Format::Chr, Some(mark), "1").unwrap(),
+        );
     }
     check(&reports);
 }
@@ -145,7 +142,7 @@ fn every_format_and_mark() {
 fn many_reports_in_one_message() {
     // CmdIDs grow past one digit, two and three.
     let reports: Vec<_> = (0..1200).map(|i| chr_report(&i.to_string())).collect();
-    let mut account = vector_account(Integrity::default());
+    let mut account = vector_account(Mode::default());
     account.max_msg_size = 1 << 20;
     let messages = emit_verified(&account, &reports);
     assert_eq!(messages.len(), 1);

@@ -1,15 +1,15 @@
 //! Configuration and emission errors, and the state the emitter keeps across them.
 
 use omadm_emitter::{
-    Algorithm, ConfigError, Construction, EmitError, Emitter, Integrity, MsgId, SecretDigest,
+    Algorithm, Carrier, ConfigError, Construction, EmitError, Emitter, MsgId, SecretDigest,
     StoredSecret, Username,
 };
 
-use crate::support::{chr_report, emit_verified, vector_account};
+use crate::support::{Mode, TRANSPORT, chr_report, emit_verified, vector_account};
 
 #[test]
 fn no_reports() {
-    let mut emitter = Emitter::new(vector_account(Integrity::default())).unwrap();
+    let mut emitter = Emitter::new(vector_account(Mode::default())).unwrap();
     let mut buf = b"stale".to_vec();
     assert_eq!(emitter.emit_into(&[], &mut buf), Err(EmitError::NoReports));
     assert!(buf.is_empty());
@@ -20,7 +20,7 @@ fn no_reports() {
 
 #[test]
 fn report_too_large_alone() {
-    let mut account = vector_account(Integrity::default());
+    let mut account = vector_account(Mode::default());
     account.max_msg_size = 1024;
     let mut emitter = Emitter::new(account).unwrap();
     let small = chr_report("small");
@@ -45,7 +45,7 @@ fn report_too_large_size_is_exact() {
     // The size reported is the size the message would have: with MaxMsgSize set to it, the
     // same report fits exactly.
     let report = chr_report(&"y".repeat(500));
-    let mut account = vector_account(Integrity::default());
+    let mut account = vector_account(Mode::default());
     account.max_msg_size = 600;
     let err = Emitter::new(account.clone())
         .unwrap()
@@ -64,7 +64,7 @@ fn report_too_large_size_is_exact() {
 
 #[test]
 fn report_too_large_in_emit_into_leaves_no_trace() {
-    let mut account = vector_account(Integrity::default());
+    let mut account = vector_account(Mode::default());
     account.max_msg_size = 800;
     let mut emitter = Emitter::new(account).unwrap();
     let mut buf = Vec::new();
@@ -78,15 +78,12 @@ fn report_too_large_in_emit_into_leaves_no_trace() {
 
 #[test]
 fn max_msg_size_smaller_than_an_empty_message() {
-    for integrity in [
-        Integrity::default(),
-        Integrity::HeaderMac {
-            algorithm: Algorithm::Sha256,
-            construction: Construction::Digest,
-        },
-        Integrity::TransportAuthenticated,
+    for mode in [
+        Mode::default(),
+        (Carrier::Header, Algorithm::Sha256, Construction::Digest),
+        TRANSPORT,
     ] {
-        let mut account = vector_account(integrity);
+        let mut account = vector_account(mode);
         account.max_msg_size = 100;
         let err = Emitter::new(account.clone()).unwrap_err();
         let ConfigError::MaxMsgSizeTooSmall { min, max } = err else {
@@ -106,7 +103,7 @@ fn max_msg_size_smaller_than_an_empty_message() {
 #[test]
 fn the_empty_message_grows_with_the_msg_id_digits() {
     let min = |id: u32| {
-        let mut account = vector_account(Integrity::default());
+        let mut account = vector_account(Mode::default());
         account.next_msg_id = MsgId::new(id).unwrap();
         account.max_msg_size = 100;
         match Emitter::new(account).unwrap_err() {
@@ -125,7 +122,7 @@ fn the_empty_message_grows_with_the_msg_id_digits() {
 
 #[test]
 fn msg_id_numbering_and_exhaustion() {
-    let mut account = vector_account(Integrity::default());
+    let mut account = vector_account(Mode::default());
     account.next_msg_id = MsgId::new(u32::MAX - 2).unwrap();
     let mut emitter = Emitter::new(account).unwrap();
     let mut buf = Vec::new();
@@ -151,7 +148,7 @@ fn msg_id_numbering_and_exhaustion() {
 
 #[test]
 fn emit_is_all_or_nothing_across_exhaustion() {
-    let mut account = vector_account(Integrity::default());
+    let mut account = vector_account(Mode::default());
     account.next_msg_id = MsgId::new(u32::MAX - 1).unwrap();
     account.max_msg_size = 1000;
     let mut emitter = Emitter::new(account).unwrap();
@@ -162,13 +159,13 @@ fn emit_is_all_or_nothing_across_exhaustion() {
 
 #[test]
 fn bad_addresses() {
-    let mut account = vector_account(Integrity::default());
+    let mut account = vector_account(Mode::default());
     account.server_uri = String::new();
     assert_eq!(Emitter::new(account).unwrap_err(), ConfigError::ServerUri);
-    let mut account = vector_account(Integrity::default());
+    let mut account = vector_account(Mode::default());
     account.device_id = "IMEI:1\n".to_owned();
     assert_eq!(Emitter::new(account).unwrap_err(), ConfigError::DeviceId);
-    let mut account = vector_account(Integrity::default());
+    let mut account = vector_account(Mode::default());
     account.server_uri = "https://dm.example.net/?a=1&b=<2>".to_owned();
     // Markup in an address is escaped, not refused.
     emit_verified(&account, &[chr_report("x")]);
@@ -182,30 +179,26 @@ fn digest_secrets() {
     let md5 = SecretDigest::compute(Algorithm::Md5, user.as_str(), &password);
 
     // A SHA-256 digest signs SHA-256 MACs in the message ...
-    let mut account = vector_account(Integrity::default());
+    let mut account = vector_account(Mode::default());
     account.secret = StoredSecret::from(sha.clone());
     let with_digest = emit_verified(&account, &[chr_report("d")]);
-    let with_password = emit_verified(&vector_account(Integrity::default()), &[chr_report("d")]);
+    let with_password = emit_verified(&vector_account(Mode::default()), &[chr_report("d")]);
     assert_eq!(with_digest, with_password);
 
     // ... but cannot make the auth-md5 Cred of the header mode, nor an MD5 MAC.
-    account.integrity = Integrity::HeaderMac {
-        algorithm: Algorithm::Sha256,
-        construction: Construction::Digest,
-    };
+    (account.carrier, account.algorithm, account.construction) =
+        (Carrier::Header, Algorithm::Sha256, Construction::Digest);
     assert_eq!(
         Emitter::new(account.clone()).unwrap_err(),
         ConfigError::UnusableSecret
     );
-    account.integrity = Integrity::TransportAuthenticated;
+    (account.carrier, account.algorithm, account.construction) = TRANSPORT;
     assert_eq!(
         Emitter::new(account.clone()).unwrap_err(),
         ConfigError::UnusableSecret
     );
-    account.integrity = Integrity::InMessageMac {
-        algorithm: Algorithm::Md5,
-        construction: Construction::Digest,
-    };
+    (account.carrier, account.algorithm, account.construction) =
+        (Carrier::InMessage, Algorithm::Md5, Construction::Digest);
     assert_eq!(
         Emitter::new(account.clone()).unwrap_err(),
         ConfigError::UnusableSecret
@@ -213,12 +206,10 @@ fn digest_secrets() {
 
     // An MD5 digest serves the MD5 modes.
     account.secret = StoredSecret::from(md5);
-    account.integrity = Integrity::TransportAuthenticated;
+    (account.carrier, account.algorithm, account.construction) = TRANSPORT;
     emit_verified(&account, &[chr_report("d")]);
-    account.integrity = Integrity::HeaderMac {
-        algorithm: Algorithm::Md5,
-        construction: Construction::Rfc2104,
-    };
+    (account.carrier, account.algorithm, account.construction) =
+        (Carrier::Header, Algorithm::Md5, Construction::Rfc2104);
     emit_verified(&account, &[chr_report("d")]);
 }
 
@@ -226,13 +217,11 @@ fn digest_secrets() {
 fn usernames_that_need_quoting() {
     // `"` and `\` are escaped in the parameter list; the verifier's parser reads them back.
     for name in [r#"ali"ce"#, r"back\slash", "spaced name", "ünï"] {
-        let mut account = vector_account(Integrity::default());
+        let mut account = vector_account(Mode::default());
         account.username = Username::new(name).unwrap();
         emit_verified(&account, &[chr_report("q")]);
-        account.integrity = Integrity::HeaderMac {
-            algorithm: Algorithm::Sha256,
-            construction: Construction::Digest,
-        };
+        (account.carrier, account.algorithm, account.construction) =
+            (Carrier::Header, Algorithm::Sha256, Construction::Digest);
         emit_verified(&account, &[chr_report("q")]);
     }
 }
@@ -259,7 +248,7 @@ fn errors_display_lowercase() {
 
 #[test]
 fn debug_redacts_the_secret() {
-    let account = vector_account(Integrity::default());
+    let account = vector_account(Mode::default());
     let text = format!("{account:?} {:?}", Emitter::new(account.clone()).unwrap());
     assert!(!text.contains("correct-horse"), "{text}");
 }

@@ -5,14 +5,16 @@
 use std::borrow::Cow;
 use std::path::PathBuf;
 
-use omadm_emitter::{Algorithm, Construction, Integrity, MsgId, Report};
+use omadm_emitter::{Algorithm, Carrier, Construction, MsgId, SessionlessReport};
 use omadm_syncml::{Format, Mark};
 
-use crate::support::{emit_verified, shared_dir, vector, vector_account, vector_reports};
+use crate::support::{
+    Mode, TRANSPORT, emit_verified, shared_dir, vector, vector_account, vector_reports,
+};
 
 #[test]
 fn in_message_vector_byte_for_byte() {
-    let account = vector_account(Integrity::default());
+    let account = vector_account(Mode::default());
     let messages = emit_verified(&account, &vector_reports());
     assert_eq!(messages.len(), 1);
     assert_eq!(text(&messages[0].body), text(&vector("in-message.xml")));
@@ -25,7 +27,7 @@ fn in_message_vector_byte_for_byte() {
 fn in_message_mac_input_is_the_vector_mac_input() {
     // What the emitter signs (the message with the Cred Data content cut out) is the vector's
     // MAC input, byte for byte.
-    let account = vector_account(Integrity::default());
+    let account = vector_account(Mode::default());
     let messages = emit_verified(&account, &vector_reports());
     let body = &messages[0].body;
     let span = omadm_xml::decode_located(body, &omadm_xml::Limits::default())
@@ -41,10 +43,7 @@ fn in_message_mac_input_is_the_vector_mac_input() {
 
 #[test]
 fn header_carrier_vector_byte_for_byte() {
-    let account = vector_account(Integrity::HeaderMac {
-        algorithm: Algorithm::Sha256,
-        construction: Construction::Digest,
-    });
+    let account = vector_account((Carrier::Header, Algorithm::Sha256, Construction::Digest));
     let messages = emit_verified(&account, &vector_reports());
     assert_eq!(messages.len(), 1);
     assert_eq!(text(&messages[0].body), text(&vector("header-carrier.xml")));
@@ -59,10 +58,7 @@ fn header_carrier_vector_byte_for_byte() {
 #[test]
 fn rfc2104_vector_mac() {
     // The README gives the RFC 2104 MAC over the same MAC input: only the Cred Data differs.
-    let account = vector_account(Integrity::InMessageMac {
-        algorithm: Algorithm::Sha256,
-        construction: Construction::Rfc2104,
-    });
+    let account = vector_account((Carrier::InMessage, Algorithm::Sha256, Construction::Rfc2104));
     let messages = emit_verified(&account, &vector_reports());
     let line = readme_value("Opt-in RFC 2104");
     let mac = line.rsplit('`').nth(1).unwrap();
@@ -75,20 +71,14 @@ fn rfc2104_vector_mac() {
 
 #[test]
 fn golden_md5_in_message() {
-    let account = vector_account(Integrity::InMessageMac {
-        algorithm: Algorithm::Md5,
-        construction: Construction::Digest,
-    });
+    let account = vector_account((Carrier::InMessage, Algorithm::Md5, Construction::Digest));
     let messages = emit_verified(&account, &vector_reports());
     golden("md5-in-message.xml", &messages[0].body);
 }
 
 #[test]
 fn golden_rfc2104_header() {
-    let account = vector_account(Integrity::HeaderMac {
-        algorithm: Algorithm::Sha256,
-        construction: Construction::Rfc2104,
-    });
+    let account = vector_account((Carrier::Header, Algorithm::Sha256, Construction::Rfc2104));
     let messages = emit_verified(&account, &vector_reports());
     golden("rfc2104-header.xml", &messages[0].body);
     let (name, value) = &messages[0].headers[0];
@@ -100,10 +90,10 @@ fn golden_rfc2104_header() {
 
 #[test]
 fn golden_transport_authenticated_with_final() {
-    let mut account = vector_account(Integrity::TransportAuthenticated);
+    let mut account = vector_account(TRANSPORT);
     account.include_final = true;
     account.next_msg_id = MsgId::new(41).unwrap();
-    let reports = [Report::new(
+    let reports = [SessionlessReport::new(
         Some(Cow::Borrowed("./DevDetail/Ext/Temp")),
         "Content-Type: application/json",
         Format::Xml,
@@ -121,11 +111,11 @@ fn golden_packing() {
     // greedy packing gives 2 + 2 + 1 messages, MsgIDs 7, 8, 9.
     // The empty message is 551 bytes and report i adds 204 + 40 i: 1239 bytes hold reports 3
     // and 4, 1403 would be needed for 1 to 3.
-    let mut account = vector_account(Integrity::default());
+    let mut account = vector_account(Mode::default());
     account.max_msg_size = 1300;
-    let reports: Vec<Report<'static>> = (1..=5)
+    let reports: Vec<SessionlessReport<'static>> = (1..=5)
         .map(|i| {
-            Report::new(
+            SessionlessReport::new(
                 None,
                 format!("urn:oma:at:example:1.0:tick{i}"),
                 Format::Chr,

@@ -1,4 +1,4 @@
-//! The emitter's laws, for arbitrary report lists, MaxMsgSize values, integrity modes and
+//! The emitter's laws, for arbitrary report lists, MaxMsgSize values, mode modes and
 //! starting MsgIDs: every message fits, conforms, verifies under its carrier and decodes back to
 //! the input in order; the packing is the greedy one; MsgIDs are consecutive.
 
@@ -7,11 +7,11 @@ use std::borrow::Cow;
 use proptest::prelude::*;
 
 use omadm_emitter::{
-    Algorithm, ConfigError, Construction, EmitError, Emitter, Integrity, MsgId, Report,
+    Algorithm, Carrier, ConfigError, Construction, EmitError, Emitter, MsgId, SessionlessReport,
 };
 use omadm_syncml::{CmdId, Command, Format, Mark};
 
-use crate::support::{owned, vector_account, verify};
+use crate::support::{Mode, TRANSPORT, owned, vector_account, verify};
 
 /// XML characters only (what a report may carry).
 fn xml_char(c: char) -> bool {
@@ -38,7 +38,7 @@ fn arb_type() -> impl Strategy<Value = String> {
 
 /// This file's reports (long data, CDATA-like runs, any Unicode) mixed with the testkit's
 /// (source URIs that need escaping, every Type form).
-fn arb_report() -> impl Strategy<Value = Report<'static>> {
+fn arb_report() -> impl Strategy<Value = SessionlessReport<'static>> {
     prop_oneof![arb_local_report(), omadm_testkit::strategies::arb_report()]
 }
 
@@ -49,8 +49,8 @@ prop_compose! {
         format in 0..Format::KNOWN.len(),
         mark in proptest::option::of(0..Mark::LEVELS.len()),
         data in arb_data(),
-    ) -> Report<'static> {
-        Report::new(
+    ) -> SessionlessReport<'static> {
+        SessionlessReport::new(
             source.map(Cow::Owned),
             ty,
             Format::KNOWN[format].clone(),
@@ -61,17 +61,17 @@ prop_compose! {
     }
 }
 
-fn arb_integrity() -> impl Strategy<Value = Integrity> {
+fn arb_integrity() -> impl Strategy<Value = Mode> {
     let algorithm = prop_oneof![Just(Algorithm::Sha256), Just(Algorithm::Md5)];
     let construction = prop_oneof![Just(Construction::Digest), Just(Construction::Rfc2104)];
     prop_oneof![
         3 => (algorithm.clone(), construction.clone()).prop_map(|(algorithm, construction)| {
-            Integrity::InMessageMac { algorithm, construction }
+            (Carrier::InMessage, algorithm, construction)
         }),
         2 => (algorithm, construction).prop_map(|(algorithm, construction)| {
-            Integrity::HeaderMac { algorithm, construction }
+            (Carrier::Header, algorithm, construction)
         }),
-        1 => Just(Integrity::TransportAuthenticated),
+        1 => Just(TRANSPORT),
     ]
 }
 
@@ -86,11 +86,11 @@ proptest! {
     fn emitted_messages_obey_the_laws(
         reports in proptest::collection::vec(arb_report(), 0..24),
         max in 500usize..5000,
-        integrity in arb_integrity(),
+        mode in arb_integrity(),
         first in arb_msg_id(),
         include_final in any::<bool>(),
     ) {
-        let mut account = vector_account(integrity);
+        let mut account = vector_account(mode);
         account.max_msg_size = max;
         account.next_msg_id = MsgId::new(first).unwrap();
         account.include_final = include_final;

@@ -4,13 +4,16 @@
 
 use std::path::PathBuf;
 
-use omadm_dmsec::{Nonce, Secret, Username};
-use omadm_emitter::{Account, Emitter, HMAC_HEADER, Integrity, Report};
+use omadm_dmsec::{Algorithm, Construction, Nonce, Secret, Username};
+use omadm_emitter::{Account, Carrier, Emitter, HMAC_HEADER, SessionlessReport};
 use omadm_syncml::{Format, Mark};
 
 use crate::{DEVICE, NONCE_B64, PASSWORD, SERVER, USER, report_alert, sign, template};
 
-fn emit(integrity: Integrity, n: usize) -> (Vec<u8>, Option<String>) {
+/// How an account signs: its carrier, hash and construction.
+type Mode = (Carrier, Algorithm, Construction);
+
+fn emit(mode: Mode, n: usize) -> (Vec<u8>, Option<String>) {
     let mut account = Account::new(
         SERVER,
         DEVICE,
@@ -19,10 +22,10 @@ fn emit(integrity: Integrity, n: usize) -> (Vec<u8>, Option<String>) {
         Nonce::from_base64(NONCE_B64).unwrap(),
         16 * 1024,
     );
-    account.integrity = integrity;
-    let reports: Vec<Report<'_>> = (0..n)
+    (account.carrier, account.algorithm, account.construction) = mode;
+    let reports: Vec<SessionlessReport<'_>> = (0..n)
         .map(|i| {
-            Report::new(
+            SessionlessReport::new(
                 Some(format!("./Ext/R{i}").into()),
                 "urn:oma:mo:battery:1.0",
                 Format::Chr,
@@ -66,16 +69,13 @@ fn regenerate_fuzz_seeds() {
     std::fs::create_dir_all(&dir).unwrap();
     let sha = omadm_dmsec::Algorithm::Sha256;
     let digest = omadm_dmsec::Construction::Digest;
-    let (in_message, _) = emit(Integrity::default(), 1);
-    let (three, _) = emit(Integrity::default(), 3);
-    let (header_body, header) = emit(
-        Integrity::HeaderMac {
-            algorithm: sha,
-            construction: digest,
-        },
-        2,
+    let (in_message, _) = emit(Mode::default(), 1);
+    let (three, _) = emit(Mode::default(), 3);
+    let (header_body, header) = emit((Carrier::Header, sha, digest), 2);
+    let (transport, _) = emit(
+        (Carrier::Transport, Algorithm::Sha256, Construction::Digest),
+        1,
     );
-    let (transport, _) = emit(Integrity::TransportAuthenticated, 1);
     let doctype = sign(&template(3, &report_alert(1, "1")).replacen(
         "<?xml version=\"1.0\"?>",
         "<?xml version=\"1.0\"?><!DOCTYPE SyncML [<!ENTITY e \"x\">]>",

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use omadm_dmsec::{Algorithm, Construction, Nonce, Secret, StoredSecret, Username};
-use omadm_emitter::{Account, Emitter, HMAC_HEADER, Integrity, MsgId, Outgoing};
+use omadm_emitter::{Account, Emitter, HMAC_HEADER, MsgId, Outgoing};
 use omadm_syncml::sessionless::SessionlessReport;
 use omadm_syncml::{SessionId, SyncMl};
 use omadm_testkit::strategies::arb_reports;
@@ -17,6 +17,9 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 
 use crate::{DEVICE, NONCE_B64, PASSWORD, SERVER, USER, at, outcome};
+
+/// How an account signs: its carrier, hash and construction.
+type Mode = (Carrier, Algorithm, Construction);
 
 fn config() -> ProptestConfig {
     // 256 cases locally unless PROPTEST_CASES says otherwise (CI sets 64).
@@ -31,32 +34,26 @@ fn arb_construction() -> impl Strategy<Value = Construction> {
     prop_oneof![3 => Just(Construction::Digest), 1 => Just(Construction::Rfc2104)]
 }
 
-fn arb_mac_integrity() -> impl Strategy<Value = Integrity> {
+fn arb_mac_integrity() -> impl Strategy<Value = Mode> {
     (any::<bool>(), arb_algorithm(), arb_construction()).prop_map(
         |(header, algorithm, construction)| {
             if header {
-                Integrity::HeaderMac {
-                    algorithm,
-                    construction,
-                }
+                (Carrier::Header, algorithm, construction)
             } else {
-                Integrity::InMessageMac {
-                    algorithm,
-                    construction,
-                }
+                (Carrier::InMessage, algorithm, construction)
             }
         },
     )
 }
 
-fn arb_integrity() -> impl Strategy<Value = Integrity> {
-    prop_oneof![6 => arb_mac_integrity(), 1 => Just(Integrity::TransportAuthenticated)]
+fn arb_integrity() -> impl Strategy<Value = Mode> {
+    prop_oneof![6 => arb_mac_integrity(), 1 => Just((Carrier::Transport, Algorithm::Sha256, Construction::Digest))]
 }
 
 /// The server-side view of the account an emitter signs for.
 #[derive(Clone, Debug)]
 struct Setup {
-    integrity: Integrity,
+    mode: Mode,
     max_msg_size: usize,
 }
 
@@ -70,21 +67,15 @@ impl Setup {
             Nonce::from_base64(NONCE_B64).unwrap(),
             self.max_msg_size,
         );
-        account.integrity = self.integrity;
+        (account.carrier, account.algorithm, account.construction) = self.mode;
         account.next_msg_id = first;
         Emitter::new(account).unwrap()
     }
 
     fn policy(&self) -> Policy {
-        match self.integrity {
-            Integrity::InMessageMac {
-                algorithm,
-                construction,
-            }
-            | Integrity::HeaderMac {
-                algorithm,
-                construction,
-            } => Policy::default()
+        match self.mode {
+            (Carrier::InMessage, algorithm, construction)
+            | (Carrier::Header, algorithm, construction) => Policy::default()
                 .with_algorithm(algorithm)
                 .with_construction(construction),
             _ => Policy::default().with_carrier(Carrier::Transport, true),
@@ -107,22 +98,18 @@ impl Setup {
     }
 
     fn is_transport(&self) -> bool {
-        matches!(self.integrity, Integrity::TransportAuthenticated)
+        self.mode.0 == Carrier::Transport
     }
 }
 
 fn arb_setup() -> impl Strategy<Value = Setup> {
-    (arb_integrity(), 2048usize..=16 * 1024).prop_map(|(integrity, max_msg_size)| Setup {
-        integrity,
-        max_msg_size,
-    })
+    (arb_integrity(), 2048usize..=16 * 1024)
+        .prop_map(|(mode, max_msg_size)| Setup { mode, max_msg_size })
 }
 
 fn arb_mac_setup() -> impl Strategy<Value = Setup> {
-    (arb_mac_integrity(), 2048usize..=16 * 1024).prop_map(|(integrity, max_msg_size)| Setup {
-        integrity,
-        max_msg_size,
-    })
+    (arb_mac_integrity(), 2048usize..=16 * 1024)
+        .prop_map(|(mode, max_msg_size)| Setup { mode, max_msg_size })
 }
 
 fn hmac_header(out: &Outgoing) -> Option<&str> {
@@ -225,7 +212,7 @@ proptest! {
         bit in any::<Index>(),
     ) {
         let setup = Setup {
-            integrity: Integrity::HeaderMac { algorithm, construction },
+            mode: (Carrier::Header, algorithm, construction),
             max_msg_size: 16 * 1024,
         };
         let messages = emit(&setup, &reports, MsgId::new(1).unwrap());

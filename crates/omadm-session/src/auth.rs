@@ -180,8 +180,7 @@ impl Keys {
         let (loc_uri, loc_name) = source;
         match &self.state {
             KeyState::Md5(secret) => {
-                let Some(cred) = cred.filter(|c| c.scheme() == Some(AuthType::Md5.as_str()))
-                else {
+                let Some(cred) = cred.filter(|c| c.scheme() == Some(AuthType::Md5.as_str())) else {
                     return if cred.is_some() {
                         Check::Invalid
                     } else {

@@ -7,8 +7,8 @@ use std::collections::VecDeque;
 
 use omadm_dmsec::{AuthError, Nonce, StoredSecret, Username};
 use omadm_syncml::{
-    Alert, AlertCode, CmdId, CmdRef, Command, Container, Format, Item, ItemCommand, ItemData,
-    Meta, MsgId, MsgRef, Results, SessionId, Source, StatusCode, SyncMl, SyncMlVersion,
+    Alert, AlertCode, CmdId, CmdRef, Command, Container, Format, Item, ItemCommand, ItemData, Meta,
+    MsgId, MsgRef, Results, SessionId, Source, StatusCode, SyncMl, SyncMlVersion,
 };
 use omadm_xml::Limits;
 
@@ -70,7 +70,10 @@ impl ClientConfig {
     ) -> Self {
         let device_id = device_id.into();
         let dev_info = vec![
-            ("./DevInfo/DevId".to_owned(), NodeValue::chr(device_id.clone())),
+            (
+                "./DevInfo/DevId".to_owned(),
+                NodeValue::chr(device_id.clone()),
+            ),
             ("./DevInfo/Man".to_owned(), NodeValue::chr("omadm")),
             ("./DevInfo/Mod".to_owned(), NodeValue::chr("omadm-session")),
             ("./DevInfo/DmV".to_owned(), NodeValue::chr("1.3")),
@@ -302,11 +305,16 @@ impl<T: Tree> ClientSession<T> {
             .into_iter()
             .map(|cmd| Outbound { cmd, ticket: None })
             .collect();
-        self.send(&mut queue, None);
+        self.send(Vec::new(), &mut queue, None);
     }
 
-    /// Packs one message from `queue` (the rest stays in `self.out`) and queues it.
-    fn send(&mut self, queue: &mut VecDeque<Outbound>, trailer: Option<Command<'static>>) {
+    /// Packs one message from `pinned` and `queue` (the rest stays in `self.out`) and queues it.
+    fn send(
+        &mut self,
+        pinned: Vec<Command<'static>>,
+        queue: &mut VecDeque<Outbound>,
+        trailer: Option<Command<'static>>,
+    ) {
         let msg_id = self.next_msg_id;
         let parts = HeaderParts {
             version: SyncMlVersion::V1_2,
@@ -322,7 +330,7 @@ impl<T: Tree> ClientSession<T> {
             hdr.cred = self.keys.md5_cred(&self.nonce);
         }
         let limit = self.server_max_msg_size.max(MIN_MSG_SIZE);
-        let packed = wire::pack(self.encoding, hdr, Vec::new(), queue, trailer, limit, true);
+        let packed = wire::pack(self.encoding, hdr, pinned, queue, trailer, limit, true);
         if !packed.fits {
             drop(packed);
             self.end(EndReason::TooLarge);
@@ -332,6 +340,8 @@ impl<T: Tree> ClientSession<T> {
         self.encoding.encode(&packed.msg, &mut body);
         drop(packed);
         let hmac = self.keys.hmac_header(&self.nonce, &body);
+        // What did not fit goes first next time, before the rest of the package.
+        queue.extend(self.out.drain(..));
         self.out = core::mem::take(queue);
         self.last_sent = msg_id;
         self.next_msg_id = wire::next_msg_id(msg_id);
@@ -354,17 +364,18 @@ impl<T: Tree> ClientSession<T> {
             _ => None,
         });
         if let Some(s) = hdr_status {
-            let challenge = s
-                .chal
-                .as_ref()
-                .and_then(|c| {
-                    let ty = c.meta.ty.as_deref()?;
-                    let nonce = Nonce::from_base64(c.meta.next_nonce.as_deref()?.trim()).ok()?;
-                    Some((ty.eq_ignore_ascii_case(self.pin.auth_type().as_str()), nonce))
-                });
+            let challenge = s.chal.as_ref().and_then(|c| {
+                let ty = c.meta.ty.as_deref()?;
+                let nonce = Nonce::from_base64(c.meta.next_nonce.as_deref()?.trim()).ok()?;
+                Some((
+                    ty.eq_ignore_ascii_case(self.pin.auth_type().as_str()),
+                    nonce,
+                ))
+            });
             match s.data {
                 StatusCode::INVALID_CREDENTIALS | StatusCode::MISSING_CREDENTIALS => {
-                    self.events.push_back(ClientEvent::Challenged { code: s.data });
+                    self.events
+                        .push_back(ClientEvent::Challenged { code: s.data });
                     match challenge {
                         _ if self.retried || self.authenticated => {
                             self.end(EndReason::AuthenticationFailed);
@@ -426,16 +437,22 @@ impl<T: Tree> ClientSession<T> {
             self.execute(server_msg, cmd, &mut replies);
         }
 
+        // Every reply starts with the Status for the server's SyncHdr.
+        let header = vec![Command::Status(wire::header_status(
+            &msg.hdr,
+            StatusCode::OK,
+        ))];
         if !msg.body.is_final {
-            self.send(&mut replies, Some(wire::next_message_alert()));
-        } else if wants_next && !self.out.is_empty() {
-            let mut queue = replies;
-            queue.extend(core::mem::take(&mut self.out));
-            self.send(&mut queue, None);
+            self.send(header, &mut replies, Some(wire::next_message_alert()));
         } else if only_statuses && self.out.is_empty() {
             self.end(EndReason::Completed);
         } else {
-            self.send(&mut replies, None);
+            // The server's package is complete (or it asked for the next message): the
+            // answers, then what is left of the client's own package.
+            let _ = wants_next;
+            let mut queue = replies;
+            queue.extend(core::mem::take(&mut self.out));
+            self.send(header, &mut queue, None);
         }
     }
 
@@ -444,7 +461,12 @@ impl<T: Tree> ClientSession<T> {
         let (code, results) = self.run(msg_id, cmd, replies);
         if !no_resp(cmd) {
             replies.push_back(Outbound {
-                cmd: Command::Status(wire::status(msg_id, CmdRef::to(cmd.cmd_id()), cmd.name(), code)),
+                cmd: Command::Status(wire::status(
+                    msg_id,
+                    CmdRef::to(cmd.cmd_id()),
+                    cmd.name(),
+                    code,
+                )),
                 ticket: None,
             });
         }

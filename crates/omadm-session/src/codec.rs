@@ -38,7 +38,11 @@ impl Encoding {
     }
 
     /// Decodes one message.
-    pub(crate) fn decode<'a>(self, bytes: &'a [u8], limits: &Limits) -> Result<SyncMl<'a>, CodecError> {
+    pub(crate) fn decode<'a>(
+        self,
+        bytes: &'a [u8],
+        limits: &Limits,
+    ) -> Result<SyncMl<'a>, CodecError> {
         match self {
             Encoding::Xml => omadm_xml::decode(bytes, limits).map_err(CodecError::Xml),
         }

@@ -23,7 +23,9 @@ pub use crate::wire::Node;
 
 /// The security types a session is configured with, re-exported so that a user of this crate
 /// needs no direct dependency on `omadm-dmsec`.
-pub use omadm_dmsec::{Algorithm, Construction, Nonce, Secret, SecretDigest, StoredSecret, Username};
+pub use omadm_dmsec::{
+    Algorithm, Construction, Nonce, Secret, SecretDigest, StoredSecret, Username,
+};
 
 /// The smallest `MaxMsgSize` the engines honour: a peer stating less is treated as stating
 /// this (a header, its Status and one command must fit in a message).

@@ -15,9 +15,7 @@ use crate::auth::{AuthPin, Check, DeviceAuth, Keys, Transport, chal};
 use crate::codec::Encoding;
 use crate::discovery::{self, DiscoveryAnswer, DiscoveryTarget, Job};
 use crate::error::{ConfigError, SessionError};
-use crate::event::{
-    EndReason, Progress, SecretRequest, ServerEvent, SessionEnd, Ticket, Transmit,
-};
+use crate::event::{EndReason, Progress, SecretRequest, ServerEvent, SessionEnd, Ticket, Transmit};
 use crate::tree::status;
 use crate::wire::{self, HeaderParts, Node, Outbound, Placed};
 use crate::{MIN_MSG_SIZE, NonceSource};
@@ -430,7 +428,13 @@ impl ServerSession {
         if body.len() > self.config.max_msg_size {
             let code = status(413);
             let statuses = refusals(&msg, code);
-            self.reply(wire::header_status(hdr, code), statuses, None, nonces, Some(EndReason::TooLarge));
+            self.reply(
+                wire::header_status(hdr, code),
+                statuses,
+                None,
+                nonces,
+                Some(EndReason::TooLarge),
+            );
             return;
         }
 
@@ -481,15 +485,22 @@ impl ServerSession {
             return;
         }
         if !msg.body.is_final {
-            // The client's package continues: ask for its next message.
-            self.reply(header, statuses, Some(wire::next_message_alert()), nonces, None);
+            // The client's package continues: ask for its next message, and send nothing of
+            // the server's own package meanwhile.
+            self.reply(
+                header,
+                statuses,
+                Some(wire::next_message_alert()),
+                nonces,
+                None,
+            );
             return;
         }
-        if !(wants_next && !self.out.is_empty()) {
-            // The client's package is complete: the server's package is what the caller queued.
-            let queued = core::mem::take(&mut self.queued);
-            self.out.extend(queued);
-        }
+        // The client's package is complete (or it asked for the next message): the server's
+        // package goes on with what is left of it, then what the caller queued.
+        let _ = wants_next;
+        let queued = core::mem::take(&mut self.queued);
+        self.out.extend(queued);
         self.reply(header, statuses, None, nonces, None);
     }
 
@@ -526,7 +537,13 @@ impl ServerSession {
         let mut header = wire::header_status(&msg.hdr, code);
         self.failures = self.failures.saturating_add(1);
         if self.authenticated || self.failures >= 2 {
-            self.reply(header, statuses, None, nonces, Some(EndReason::AuthenticationFailed));
+            self.reply(
+                header,
+                statuses,
+                None,
+                nonces,
+                Some(EndReason::AuthenticationFailed),
+            );
             return;
         }
         // One more challenge, with a fresh nonce, which the retry must use. It stays local to
@@ -546,7 +563,10 @@ impl ServerSession {
         aborted: &mut bool,
     ) -> Option<StatusCode> {
         let large = self.config.large_objects;
-        if self.large.is_some() && !matches!(cmd, Command::Status(_)) && !continues_chunk(self.large.as_ref(), cmd) {
+        if self.large.is_some()
+            && !matches!(cmd, Command::Status(_))
+            && !continues_chunk(self.large.as_ref(), cmd)
+        {
             // A new command before the last chunk: the object is incomplete (1225 semantics).
             self.large = None;
         }
@@ -564,7 +584,12 @@ impl ServerSession {
                 for item in &r.items {
                     let node = Node::from_item(item, r.meta.as_deref());
                     if item.more_data || self.large.is_some() {
-                        match self.chunk(ChunkKind::Results(ticket), node, item.more_data, item_size(item, r.meta.as_deref())) {
+                        match self.chunk(
+                            ChunkKind::Results(ticket),
+                            node,
+                            item.more_data,
+                            item_size(item, r.meta.as_deref()),
+                        ) {
                             Chunk::Buffered => return Some(status(213)),
                             Chunk::Refused(code) => return Some(code),
                             Chunk::Complete(n) => nodes.push(n),
@@ -618,7 +643,12 @@ impl ServerSession {
                 for item in &c.items {
                     let node = Node::from_item(item, c.meta.as_deref());
                     if item.more_data || self.large.is_some() {
-                        match self.chunk(ChunkKind::DevInfo, node, item.more_data, item_size(item, c.meta.as_deref())) {
+                        match self.chunk(
+                            ChunkKind::DevInfo,
+                            node,
+                            item.more_data,
+                            item_size(item, c.meta.as_deref()),
+                        ) {
                             Chunk::Buffered => return Some(status(213)),
                             Chunk::Refused(code) => return Some(code),
                             Chunk::Complete(n) => nodes.push(n),
@@ -713,7 +743,12 @@ impl ServerSession {
             .position(|s| s.msg_id.get() == msg && s.placed.cmd_id.get() == cmd_ref.get())
     }
 
-    fn take_sent(&mut self, msg_ref: Option<u32>, cmd_ref: CmdRef, results: bool) -> Option<Ticket> {
+    fn take_sent(
+        &mut self,
+        msg_ref: Option<u32>,
+        cmd_ref: CmdRef,
+        results: bool,
+    ) -> Option<Ticket> {
         let i = self.find_sent(msg_ref, cmd_ref)?;
         let sent = self.sent[i];
         if results && sent.placed.name != "Get" {
@@ -746,12 +781,13 @@ impl ServerSession {
         {
             enabling = self.queue(discovery::replace(&target.nodes)).ok();
         }
-        self.events.push_back(ServerEvent::Discovery(DiscoveryAnswer {
-            supported: job.supported,
-            status: job.status,
-            placeholder,
-            enabling,
-        }));
+        self.events
+            .push_back(ServerEvent::Discovery(DiscoveryAnswer {
+                supported: job.supported,
+                status: job.status,
+                placeholder,
+                enabling,
+            }));
     }
 
     /// Builds, encodes and queues the reply; `end` ends the session after it.
@@ -766,10 +802,12 @@ impl ServerSession {
         let hmac_mode = matches!(self.pin(), AuthPin::Hmac { .. });
         let ending_possible = end.is_some()
             || (trailer.is_none()
-                && self.out.is_empty()
                 && statuses
                     .iter()
+                    .chain(&self.out)
                     .all(|o| matches!(o.cmd, Command::Status(_))));
+        // While the client's package continues (a trailer asks for its next message), the
+        // server's own package waits.
         // The NextNonce for the client's next use: on every message of an HMAC session, and on
         // the last message of every authenticated session.
         let issue = self.authenticated
@@ -807,10 +845,10 @@ impl ServerSession {
             return false;
         };
         let mut queue = statuses;
-        if end.is_none() {
+        let has_trailer = trailer.is_some();
+        if end.is_none() && !has_trailer {
             queue.extend(self.out.drain(..));
         }
-        let has_trailer = trailer.is_some();
         let parts = HeaderParts {
             version: ids.version,
             ver_proto: if ids.ver_proto.is_empty() {
@@ -858,6 +896,8 @@ impl ServerSession {
                 self.sent.push(Sent { msg_id, placed });
             }
         }
+        // What did not fit goes first next time, before the rest of the package.
+        queue.extend(self.out.drain(..));
         self.out = queue;
         self.next_msg_id = wire::next_msg_id(msg_id);
         self.transmits.push_back(Transmit {
@@ -919,7 +959,10 @@ fn continues_chunk(lo: Option<&Chunked>, cmd: &Command<'_>) -> bool {
         .is_some_and(|i| Node::from_item(i, None).uri == lo.uri)
 }
 
-fn item_size(item: &omadm_syncml::Item<'_>, cmd_meta: Option<&omadm_syncml::Meta<'_>>) -> Option<u64> {
+fn item_size(
+    item: &omadm_syncml::Item<'_>,
+    cmd_meta: Option<&omadm_syncml::Meta<'_>>,
+) -> Option<u64> {
     item.meta
         .as_ref()
         .and_then(|m| m.size)
@@ -959,9 +1002,7 @@ fn no_resp(cmd: &Command<'_>) -> bool {
 
 fn queueable(cmd: &Command<'_>) -> bool {
     match cmd {
-        Command::Alert(a) => a
-            .data
-            .is_some_and(|c| (1100..=1104).contains(&c.get())),
+        Command::Alert(a) => a.data.is_some_and(|c| (1100..=1104).contains(&c.get())),
         Command::Atomic(c) | Command::Sequence(c) => c.commands.iter().all(queueable),
         Command::Results(_) | Command::Status(_) => false,
         _ => true,

@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use omadm_syncml::{
-    Alert, AlertCode, CmdId, CmdRef, Command, Item, Meta, MsgId, MsgRef, SessionId, Source,
-    Status, StatusCode, SyncBody, SyncHdr, SyncMl, SyncMlVersion, Target,
+    Alert, AlertCode, CmdId, CmdRef, Command, Item, Meta, MsgId, MsgRef, SessionId, Source, Status,
+    StatusCode, SyncBody, SyncHdr, SyncMl, SyncMlVersion, Target,
 };
 
 use crate::codec::Encoding;
@@ -112,8 +112,10 @@ pub(crate) fn status(
 /// The `Status` for a received `SyncHdr`, with its `TargetRef` and `SourceRef`.
 pub(crate) fn header_status(hdr: &SyncHdr<'_>, code: StatusCode) -> Status<'static> {
     let mut s = status(hdr.msg_id, CmdRef::SYNC_HDR, "SyncHdr", code);
-    s.target_ref.push(Cow::Owned(hdr.target.loc_uri.clone().into_owned()));
-    s.source_ref.push(Cow::Owned(hdr.source.loc_uri.clone().into_owned()));
+    s.target_ref
+        .push(Cow::Owned(hdr.target.loc_uri.clone().into_owned()));
+    s.source_ref
+        .push(Cow::Owned(hdr.source.loc_uri.clone().into_owned()));
     s
 }
 
@@ -142,6 +144,9 @@ pub(crate) struct Placed {
     pub(crate) name: &'static str,
     pub(crate) ticket: Option<u32>,
 }
+
+/// Room kept for one `Status` when deciding whether a command can ever fit.
+const STATUS_RESERVE: usize = 160;
 
 /// The packer's result.
 pub(crate) struct Packed<'s> {
@@ -220,7 +225,29 @@ pub(crate) fn pack<'s>(
     // A first queued command that does not fit even alone cannot be sent (that would need a
     // Large Object): the message does not fit then either.
     let taken = msg.body.commands.len() - n_pinned - usize::from(has_trailer);
-    let stuck = taken == 0 && !queue.is_empty();
+    let mut stuck = taken == 0 && !queue.is_empty();
+    // A command pushed back that would not fit even with nothing but the pinned commands, the
+    // trailer and one Status beside it never will (every later message carries at least that):
+    // refuse now rather than send Status-only messages forever.
+    let placed_real = msg.body.commands[n_pinned..]
+        .iter()
+        .any(|c| !matches!(c, Command::Status(_) | Command::Alert(_)));
+    if !stuck
+        && !placed_real
+        && let Some(front) = queue.front()
+        && !matches!(front.cmd, Command::Status(_))
+    {
+        let mut alone = SyncMl {
+            version: msg.version,
+            hdr: msg.hdr.clone(),
+            body: SyncBody {
+                commands: msg.body.commands[..n_pinned].to_vec(),
+                is_final: false,
+            },
+        };
+        alone.body.commands.push(front.cmd.clone());
+        stuck = encoding.encoded_len(&alone) + STATUS_RESERVE > limit;
+    }
     let mut placed = Vec::with_capacity(msg.body.commands.len());
     for (c, t) in msg.body.commands.iter().zip(&tickets) {
         collect(c, *t, &mut placed);

@@ -6,7 +6,9 @@ use std::borrow::Cow;
 use omadm_emitter::{Account, Emitter, Report};
 use omadm_session::{AuthPin, Nonce, Secret, StoredSecret, Username};
 use omadm_syncml::Format;
-use omadm_verifier::{DeviceSecret, IgnoreReason, Policy, ReplayState, TransportMeta, Verdict, Verifier};
+use omadm_verifier::{
+    DeviceSecret, IgnoreReason, Policy, ReplayState, TransportMeta, Verdict, Verifier,
+};
 
 use crate::support::*;
 
@@ -65,6 +67,9 @@ fn session_nonce_signs_the_next_sessionless_report() {
         let fresh = report_signed_with(persisted);
         assert!(verdict(&fresh, store.nonce).is_accepted());
         let stale = report_signed_with(old);
-        assert_eq!(verdict(&stale, store.nonce).ignore_reason(), Some(&IgnoreReason::BadMac));
+        assert_eq!(
+            verdict(&stale, store.nonce).ignore_reason(),
+            Some(&IgnoreReason::BadMac)
+        );
     }
 }

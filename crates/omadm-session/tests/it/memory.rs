@@ -21,7 +21,14 @@ fn live_server(pin: AuthPin) -> (usize, ServerSession) {
         for uri in ["./DevDetail/SwV", "./DevDetail/FwV", "./DevDetail/HwV"] {
             server.queue(get(uri)).unwrap();
         }
-        deliver(&mut server, &store, &pkg1.body, pkg1.hmac.as_deref(), &mut nonces).unwrap();
+        deliver(
+            &mut server,
+            &store,
+            &pkg1.body,
+            pkg1.hmac.as_deref(),
+            &mut nonces,
+        )
+        .unwrap();
         let pkg2 = server.poll_transmit().unwrap();
         while server.poll_event().is_some() {}
         drop(pkg2);

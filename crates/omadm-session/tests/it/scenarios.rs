@@ -69,7 +69,10 @@ fn stale_nonce_is_challenged_once_then_accepted() {
     assert_eq!(code, 401);
     assert!(chal.is_some());
     assert_eq!(header_status(&log.server_msgs[1]).0, 212);
-    assert!(matches!(log.client_events[0], ClientEvent::Challenged { .. }));
+    assert!(matches!(
+        log.client_events[0],
+        ClientEvent::Challenged { .. }
+    ));
     let end = log.server_end().unwrap();
     assert_eq!(end.reason, EndReason::Completed);
     // The challenge's nonce is not the session's closing nonce.
@@ -93,12 +96,21 @@ fn wrong_password_fails_twice_and_ends_without_a_nonce() {
         (end.reason, end.authenticated, end.next_nonce),
         (EndReason::AuthenticationFailed, false, None)
     );
-    assert_eq!(log.client_end().unwrap().reason, EndReason::AuthenticationFailed);
+    assert_eq!(
+        log.client_end().unwrap().reason,
+        EndReason::AuthenticationFailed
+    );
     assert!(client.next_nonce().is_none());
     assert!(!log.server_authenticated());
     // Every command of the refused message got the same 401.
     let refused = decode(&log.server_msgs[0]);
-    assert!(refused.body.commands.iter().all(|c| matches!(c, Command::Status(s) if s.data.get() == 401)));
+    assert!(
+        refused
+            .body
+            .commands
+            .iter()
+            .all(|c| matches!(c, Command::Status(s) if s.data.get() == 401))
+    );
     assert_eq!(refused.body.commands.len(), 3);
 }
 
@@ -150,13 +162,22 @@ fn missing_credentials_get_407_with_a_chal() {
     let no_cred = format!("{}{}", &text[..start], &text[end..]);
     let mut server = server();
     let store = Store::new(AuthPin::Md5, nonce(1));
-    deliver(&mut server, &store, no_cred.as_bytes(), None, &mut Counter::default()).unwrap();
+    deliver(
+        &mut server,
+        &store,
+        no_cred.as_bytes(),
+        None,
+        &mut Counter::default(),
+    )
+    .unwrap();
     let reply = server.poll_transmit().unwrap().body;
     let (code, chal) = header_status(&reply);
     assert_eq!(code, 407);
     assert!(chal.is_some());
     let msg = decode(&reply);
-    let Command::Status(s) = &msg.body.commands[0] else { panic!() };
+    let Command::Status(s) = &msg.body.commands[0] else {
+        panic!()
+    };
     let meta = &s.chal.as_ref().unwrap().meta;
     assert_eq!(meta.ty.as_deref(), Some("syncml:auth-md5"));
     assert_eq!(meta.format, Some(omadm_syncml::Format::B64));
@@ -194,7 +215,11 @@ fn small_max_msg_size_splits_the_server_package() {
     // The client's results did not fit one message either.
     assert!(log.client_msgs.len() > 3);
     // Every non-final server message is answered by an Alert 1222.
-    assert!(log.client_msgs.iter().any(|m| String::from_utf8_lossy(&m.body).contains("<Data>1222</Data>")));
+    assert!(
+        log.client_msgs
+            .iter()
+            .any(|m| String::from_utf8_lossy(&m.body).contains("<Data>1222</Data>"))
+    );
     let got: Vec<_> = log
         .server_events
         .iter()
@@ -217,7 +242,14 @@ fn more_data_is_refused_with_406_unless_large_objects_are_allowed() {
     let store = Store::new(AuthPin::Md5, nonce(1));
 
     let mut server = server();
-    deliver(&mut server, &store, chunked.as_bytes(), None, &mut Counter::default()).unwrap();
+    deliver(
+        &mut server,
+        &store,
+        chunked.as_bytes(),
+        None,
+        &mut Counter::default(),
+    )
+    .unwrap();
     let msg_bytes = server.poll_transmit().unwrap().body;
     let msg = decode(&msg_bytes);
     let codes: Vec<_> = msg
@@ -234,10 +266,21 @@ fn more_data_is_refused_with_406_unless_large_objects_are_allowed() {
     let mut cfg = ServerConfig::new(SERVER);
     cfg.large_objects = Some(4096);
     let mut server = ServerSession::new(cfg);
-    deliver(&mut server, &store, chunked.as_bytes(), None, &mut Counter::default()).unwrap();
+    deliver(
+        &mut server,
+        &store,
+        chunked.as_bytes(),
+        None,
+        &mut Counter::default(),
+    )
+    .unwrap();
     let msg_bytes = server.poll_transmit().unwrap().body;
     let msg = decode(&msg_bytes);
-    assert!(msg.body.commands.iter().any(|c| matches!(c, Command::Status(s) if &*s.cmd == "Replace" && s.data.get() == 213)));
+    assert!(
+        msg.body.commands.iter().any(
+            |c| matches!(c, Command::Status(s) if &*s.cmd == "Replace" && s.data.get() == 213)
+        )
+    );
 }
 
 #[test]
@@ -261,15 +304,25 @@ fn discovery_reads_the_node_and_enables_through_the_placeholder() {
     let target = DiscoveryTarget::new(
         "./Vendor/Reporting",
         vec![
-            ("./Vendor/Reporting/ServerURL".to_owned(), NodeValue::chr("https://dm.example.net/sr")),
-            ("./Vendor/Reporting/Enabled".to_owned(), NodeValue::leaf("bool", "true")),
+            (
+                "./Vendor/Reporting/ServerURL".to_owned(),
+                NodeValue::chr("https://dm.example.net/sr"),
+            ),
+            (
+                "./Vendor/Reporting/Enabled".to_owned(),
+                NodeValue::leaf("bool", "true"),
+            ),
         ],
     );
     server.start_discovery(Some(target)).unwrap();
     let mut t = tree();
     t.set("./Vendor/Reporting/ServerURL", NodeValue::chr(""));
-    t.set("./Vendor/Reporting/Enabled", NodeValue::leaf("bool", "false"));
-    let mut client = omadm_session::ClientSession::new(client_config(AuthPin::Md5, nonce(1)), t).unwrap();
+    t.set(
+        "./Vendor/Reporting/Enabled",
+        NodeValue::leaf("bool", "false"),
+    );
+    let mut client =
+        omadm_session::ClientSession::new(client_config(AuthPin::Md5, nonce(1)), t).unwrap();
     let log = run(&mut server, &mut client, &store, &mut Counter::default());
     assert!(log.errors.is_empty(), "{:?}", log.errors);
     let answer = log
@@ -285,8 +338,14 @@ fn discovery_reads_the_node_and_enables_through_the_placeholder() {
     let enabling = answer.enabling.unwrap();
     assert!(log.server_events.iter().any(|e| matches!(e, ServerEvent::Status { ticket, code, .. } if *ticket == enabling && code.get() == 200)));
     let tree = client.tree();
-    assert_eq!(tree.value("./Vendor/Reporting/ServerURL").unwrap().data, "https://dm.example.net/sr");
-    assert_eq!(tree.value("./Vendor/Reporting/Enabled").unwrap().data, "true");
+    assert_eq!(
+        tree.value("./Vendor/Reporting/ServerURL").unwrap().data,
+        "https://dm.example.net/sr"
+    );
+    assert_eq!(
+        tree.value("./Vendor/Reporting/Enabled").unwrap().data,
+        "true"
+    );
     assert_eq!(NODE_PATH, omadm_emitter::discovery::NODE_PATH);
     assert_eq!(log.server_end().unwrap().reason, EndReason::Completed);
 }
@@ -296,7 +355,9 @@ fn discovery_of_a_device_without_the_node() {
     let store = Store::new(AuthPin::Md5, nonce(1));
     let mut server = server();
     server.start_discovery(None).unwrap();
-    let mut client = omadm_session::ClientSession::new(client_config(AuthPin::Md5, nonce(1)), MemoryTree::new()).unwrap();
+    let mut client =
+        omadm_session::ClientSession::new(client_config(AuthPin::Md5, nonce(1)), MemoryTree::new())
+            .unwrap();
     let log = run(&mut server, &mut client, &store, &mut Counter::default());
     let answer = log
         .server_events
@@ -306,7 +367,15 @@ fn discovery_of_a_device_without_the_node() {
             _ => None,
         })
         .unwrap();
-    assert_eq!((answer.supported, answer.status.map(|s| s.get()), answer.placeholder, answer.enabling), (None, Some(404), None, None));
+    assert_eq!(
+        (
+            answer.supported,
+            answer.status.map(|s| s.get()),
+            answer.placeholder,
+            answer.enabling
+        ),
+        (None, Some(404), None, None)
+    );
 }
 
 #[test]
@@ -318,22 +387,58 @@ fn sessionless_and_out_of_sequence_messages_are_refused() {
     server.queue(get("./DevDetail/SwV")).unwrap();
     let sessionless = body.replace("<SessionID>4711</SessionID>", "<SessionID>0</SessionID>");
     assert_eq!(
-        deliver(&mut server, &store, sessionless.as_bytes(), None, &mut Counter::default()),
+        deliver(
+            &mut server,
+            &store,
+            sessionless.as_bytes(),
+            None,
+            &mut Counter::default()
+        ),
         Err(SessionError::Sessionless)
     );
-    deliver(&mut server, &store, body.as_bytes(), None, &mut Counter::default()).unwrap();
+    deliver(
+        &mut server,
+        &store,
+        body.as_bytes(),
+        None,
+        &mut Counter::default(),
+    )
+    .unwrap();
     // The same message again: MsgID 1 is not the next one.
     assert_eq!(
-        deliver(&mut server, &store, body.as_bytes(), None, &mut Counter::default()),
-        Err(SessionError::UnexpectedMsgId { expected: 2, got: 1 })
+        deliver(
+            &mut server,
+            &store,
+            body.as_bytes(),
+            None,
+            &mut Counter::default()
+        ),
+        Err(SessionError::UnexpectedMsgId {
+            expected: 2,
+            got: 1
+        })
     );
-    let other = body.replace("<SessionID>4711</SessionID>", "<SessionID>4712</SessionID>").replace("<MsgID>1</MsgID>", "<MsgID>2</MsgID>");
+    let other = body
+        .replace("<SessionID>4711</SessionID>", "<SessionID>4712</SessionID>")
+        .replace("<MsgID>1</MsgID>", "<MsgID>2</MsgID>");
     assert_eq!(
-        deliver(&mut server, &store, other.as_bytes(), None, &mut Counter::default()),
+        deliver(
+            &mut server,
+            &store,
+            other.as_bytes(),
+            None,
+            &mut Counter::default()
+        ),
         Err(SessionError::WrongSession)
     );
     assert!(matches!(
-        deliver(&mut server, &store, b"<SyncML", None, &mut Counter::default()),
+        deliver(
+            &mut server,
+            &store,
+            b"<SyncML",
+            None,
+            &mut Counter::default()
+        ),
         Err(SessionError::Malformed(_))
     ));
 }
@@ -352,7 +457,10 @@ fn queue_refuses_results_status_and_client_alerts() {
         })
     };
     assert!(server.queue(alert(1101)).is_ok());
-    assert_eq!(server.queue(alert(1201)), Err(omadm_session::ConfigError::CommandNotQueueable));
+    assert_eq!(
+        server.queue(alert(1201)),
+        Err(omadm_session::ConfigError::CommandNotQueueable)
+    );
 }
 
 #[test]
@@ -360,10 +468,18 @@ fn atomic_rolls_back_in_the_memory_tree() {
     let mut t = tree();
     assert!(t.begin_atomic());
     t.replace("./DevDetail/SwV", NodeValue::chr("2.0")).unwrap();
-    assert_eq!(t.add("./DevDetail/SwV", NodeValue::chr("x")).unwrap_err().get(), 418);
+    assert_eq!(
+        t.add("./DevDetail/SwV", NodeValue::chr("x"))
+            .unwrap_err()
+            .get(),
+        418
+    );
     t.end_atomic(false);
     assert_eq!(t.value("./DevDetail/SwV").unwrap().data, "1.0.7");
-    assert_eq!(t.get("./DevDetail").unwrap().data, "FwV/HwV/LrgObj/SessionlessRpt/SwV");
+    assert_eq!(
+        t.get("./DevDetail").unwrap().data,
+        "FwV/HwV/LrgObj/SessionlessRpt/SwV"
+    );
     assert_eq!(t.delete("./DevDetail").map_err(|c| c.get()), Ok(()));
     assert_eq!(t.get("./DevDetail/SwV").unwrap_err().get(), 404);
 }
@@ -373,8 +489,12 @@ fn a_message_while_the_secret_is_pending_is_refused() {
     let mut client = client(AuthPin::Md5, nonce(1));
     let body = client.poll_transmit().unwrap().body;
     let mut server = server();
-    let p = server.handle_message(&body, &Transport::NONE, at(1), &mut Counter::default()).unwrap();
-    assert!(matches!(p, omadm_session::Progress::NeedSecret(ref r) if r.username == USER && r.device_id == DEVICE));
+    let p = server
+        .handle_message(&body, &Transport::NONE, at(1), &mut Counter::default())
+        .unwrap();
+    assert!(
+        matches!(p, omadm_session::Progress::NeedSecret(ref r) if r.username == USER && r.device_id == DEVICE)
+    );
     assert_eq!(
         server.handle_message(&body, &Transport::NONE, at(1), &mut Counter::default()),
         Err(SessionError::SecretPending)

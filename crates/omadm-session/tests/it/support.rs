@@ -4,8 +4,8 @@ use std::time::{Duration, SystemTime};
 
 use omadm_session::{
     AuthPin, ClientConfig, ClientEvent, ClientSession, DeviceAuth, MemoryTree, NodeValue, Nonce,
-    NonceSource, Progress, Secret, ServerConfig, ServerEvent, ServerSession, SessionEnd,
-    Transport, Username,
+    NonceSource, Progress, Secret, ServerConfig, ServerEvent, ServerSession, SessionEnd, Transport,
+    Username,
 };
 use omadm_syncml::SyncMl;
 use omadm_xml::Limits;
@@ -82,7 +82,10 @@ pub fn tree() -> MemoryTree {
     t.set("./DevDetail/FwV", NodeValue::chr("fw-22"));
     t.set("./DevDetail/HwV", NodeValue::chr("rev-b"));
     t.set("./DevDetail/LrgObj", NodeValue::leaf("bool", "false"));
-    t.set("./DevDetail/SessionlessRpt", NodeValue::leaf("bool", "true"));
+    t.set(
+        "./DevDetail/SessionlessRpt",
+        NodeValue::leaf("bool", "true"),
+    );
     t
 }
 

@@ -417,22 +417,17 @@ impl<T: Tree> ClientSession<T> {
 
         let server_msg = msg.hdr.msg_id;
         let mut replies = VecDeque::new();
-        let mut wants_next = false;
         let mut only_statuses = true;
         for cmd in &msg.body.commands {
             if matches!(cmd, Command::Status(_)) {
                 continue;
             }
             only_statuses = false;
-            if let Command::Alert(a) = cmd {
-                match a.data {
-                    Some(AlertCode::NEXT_MESSAGE) => wants_next = true,
-                    Some(AlertCode::SESSION_ABORT) => {
-                        self.end(EndReason::Aborted);
-                        return;
-                    }
-                    _ => {}
-                }
+            if let Command::Alert(a) = cmd
+                && a.data == Some(AlertCode::SESSION_ABORT)
+            {
+                self.end(EndReason::Aborted);
+                return;
             }
             self.execute(server_msg, cmd, &mut replies);
         }
@@ -449,7 +444,6 @@ impl<T: Tree> ClientSession<T> {
         } else {
             // The server's package is complete (or it asked for the next message): the
             // answers, then what is left of the client's own package.
-            let _ = wants_next;
             let mut queue = replies;
             queue.extend(core::mem::take(&mut self.out));
             self.send(header, &mut queue, None);

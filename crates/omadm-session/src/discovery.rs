@@ -2,11 +2,7 @@
 //! supports sessionless reporting and, when the caller names a target and the device offers the
 //! placeholder node, `Replace` the configuration nodes the caller names.
 
-use std::borrow::Cow;
-
-use omadm_syncml::{
-    CmdId, Command, Format, Get, Item, ItemCommand, ItemData, Meta, StatusCode, Target,
-};
+use omadm_syncml::StatusCode;
 
 use crate::event::Ticket;
 use crate::tree::NodeValue;
@@ -51,50 +47,6 @@ pub struct DiscoveryAnswer {
     pub placeholder: Option<bool>,
     /// The ticket of the `Replace` queued to enable the feature, if one was.
     pub enabling: Option<Ticket>,
-}
-
-/// The `Get` of `uri` (one Item, `Target/LocURI`).
-pub(crate) fn get(uri: &str) -> Command<'static> {
-    Command::Get(Get {
-        cmd_id: CmdId::MIN,
-        no_resp: false,
-        lang: None,
-        cred: None,
-        meta: None,
-        items: vec![target_item(uri)],
-    })
-}
-
-/// One `Replace` holding every node.
-pub(crate) fn replace(nodes: &[(String, NodeValue)]) -> Command<'static> {
-    Command::Replace(ItemCommand {
-        cmd_id: CmdId::MIN,
-        no_resp: false,
-        cred: None,
-        meta: None,
-        items: nodes
-            .iter()
-            .map(|(uri, value)| Item {
-                meta: Some(Meta {
-                    format: Some(Format::from_token(value.format.clone())),
-                    ty: value.ty.clone().map(Cow::Owned),
-                    ..Meta::default()
-                }),
-                data: Some(ItemData::text(value.data.clone())),
-                ..target_item(uri)
-            })
-            .collect(),
-    })
-}
-
-fn target_item(uri: &str) -> Item<'static> {
-    Item {
-        target: Some(Target {
-            loc_uri: Cow::Owned(uri.to_owned()),
-            loc_name: None,
-        }),
-        ..Item::default()
-    }
 }
 
 /// `Some(bool)` for a `bool` (or Format-less) node holding `true`/`false` (ASCII

@@ -3,6 +3,7 @@
 mod auth;
 mod client;
 mod codec;
+pub mod commands;
 pub mod discovery;
 mod error;
 mod event;

@@ -13,6 +13,7 @@ use omadm_xml::Limits;
 
 use crate::auth::{AuthPin, Check, DeviceAuth, Keys, Transport, chal};
 use crate::codec::Encoding;
+use crate::commands;
 use crate::discovery::{self, DiscoveryAnswer, DiscoveryTarget, Job};
 use crate::error::{ConfigError, SessionError};
 use crate::event::{EndReason, Progress, SecretRequest, ServerEvent, SessionEnd, Ticket, Transmit};
@@ -129,7 +130,7 @@ struct Ids {
 
 enum Lookup {
     NotDone,
-    Done(Option<Keys>),
+    Done(Option<Box<Keys>>),
 }
 
 /// A command sent, awaiting its Status (and Results for a Get).
@@ -238,9 +239,9 @@ impl ServerSession {
     /// # Errors
     /// [`ConfigError::Closed`] once the session has ended.
     pub fn start_discovery(&mut self, target: Option<DiscoveryTarget>) -> Result<(), ConfigError> {
-        let node = self.queue(discovery::get(discovery::NODE_PATH))?;
+        let node = self.queue(commands::get(discovery::NODE_PATH))?;
         let placeholder = match &target {
-            Some(t) => Some(self.queue(discovery::get(&t.placeholder))?),
+            Some(t) => Some(self.queue(commands::get(&t.placeholder))?),
             None => None,
         };
         self.discovery = Some(Job {
@@ -316,7 +317,7 @@ impl ServerSession {
         else {
             return Err(SessionError::NoSecretRequested);
         };
-        let keys = device.and_then(|d| Keys::new(d).ok());
+        let keys = device.and_then(|d| Keys::new(d).ok()).map(Box::new);
         if let (Some(d), Some(_), None) = (device, &keys, self.expected_nonce) {
             // The stored nonce, unless a challenge already issued a fresh one.
             self.expected_nonce = Some(d.nonce);
@@ -461,10 +462,9 @@ impl ServerSession {
         }
 
         let mut statuses = VecDeque::new();
-        let mut wants_next = false;
         let mut aborted = false;
         for cmd in &msg.body.commands {
-            let code = self.command(cmd, &mut wants_next, &mut aborted);
+            let code = self.command(cmd, &mut aborted);
             if let Some(code) = code.filter(|_| !no_resp(cmd)) {
                 statuses.push_back(Outbound {
                     cmd: Command::Status(wire::status(
@@ -498,7 +498,6 @@ impl ServerSession {
         }
         // The client's package is complete (or it asked for the next message): the server's
         // package goes on with what is left of it, then what the caller queued.
-        let _ = wants_next;
         let queued = core::mem::take(&mut self.queued);
         self.out.extend(queued);
         self.reply(header, statuses, None, nonces, None);
@@ -556,12 +555,7 @@ impl ServerSession {
 
     /// Handles one client command; returns the status to answer with (`None`: no Status, e.g.
     /// for a `Status`).
-    fn command(
-        &mut self,
-        cmd: &Command<'_>,
-        wants_next: &mut bool,
-        aborted: &mut bool,
-    ) -> Option<StatusCode> {
+    fn command(&mut self, cmd: &Command<'_>, aborted: &mut bool) -> Option<StatusCode> {
         let large = self.config.large_objects;
         if self.large.is_some()
             && !matches!(cmd, Command::Status(_))
@@ -613,10 +607,8 @@ impl ServerSession {
                     AlertCode::CLIENT_INITIATED_MGMT | AlertCode::SERVER_INITIATED_MGMT => {
                         StatusCode::OK
                     }
-                    AlertCode::NEXT_MESSAGE => {
-                        *wants_next = true;
-                        StatusCode::OK
-                    }
+                    // The server's package goes on in its reply anyway.
+                    AlertCode::NEXT_MESSAGE => StatusCode::OK,
                     AlertCode::SESSION_ABORT => {
                         *aborted = true;
                         StatusCode::OK
@@ -779,7 +771,7 @@ impl ServerSession {
             && let Some(target) = &job.target
             && !target.nodes.is_empty()
         {
-            enabling = self.queue(discovery::replace(&target.nodes)).ok();
+            enabling = self.queue(commands::replace(&target.nodes)).ok();
         }
         self.events
             .push_back(ServerEvent::Discovery(DiscoveryAnswer {

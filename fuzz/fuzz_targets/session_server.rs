@@ -86,7 +86,9 @@ fuzz_target!(|data: &[u8]| {
             Ok(Progress::Done) => taken += 1,
             Ok(Progress::NeedSecret(req)) => {
                 let found = (req.username == USER).then_some(&device);
-                server.supply_secret(found, &mut nonces).expect("a lookup was pending");
+                server
+                    .supply_secret(found, &mut nonces)
+                    .expect("a lookup was pending");
                 taken += 1;
             }
             Err(_) => {}

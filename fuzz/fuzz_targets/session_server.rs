@@ -53,21 +53,7 @@ fuzz_target!(|data: &[u8]| {
     config.max_messages = MAX_MESSAGES;
     config.large_objects = (flags & 2 != 0).then_some(4096);
     let mut server = ServerSession::new(config);
-    let get = omadm_syncml::Command::Get(omadm_syncml::Get {
-        cmd_id: omadm_syncml::CmdId::MIN,
-        no_resp: false,
-        lang: None,
-        cred: None,
-        meta: None,
-        items: vec![omadm_syncml::Item {
-            target: Some(omadm_syncml::Target {
-                loc_uri: "./DevDetail/SwV".into(),
-                loc_name: None,
-            }),
-            ..Default::default()
-        }],
-    });
-    let _ = server.queue(get);
+    let _ = server.queue(omadm_session::commands::get("./DevDetail/SwV"));
     let _ = server.start_discovery(None);
     let mut nonces = Counter(0);
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);

@@ -3,59 +3,26 @@
 //! codec floor over the very messages exchanged, measured in the same run: decode + encode of
 //! every message plus the MAC (HMAC-SHA256 digest construction) of every client message.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::hint::black_box;
-use std::time::{Duration, SystemTime};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use omadm_dmsec::{Algorithm, Construction, MacKey, StoredSecret};
-use omadm_session::{
-    AuthPin, ClientConfig, ClientSession, DeviceAuth, MemoryTree, NodeValue, Nonce, NonceSource,
-    Progress, Secret, ServerConfig, ServerSession, Transport, Username,
-};
+use omadm_session::{AuthPin, ClientSession, MemoryTree, NodeValue, Nonce, Secret, ServerSession};
 use omadm_xml::Limits;
 
-const SERVER: &str = "https://dm.example.net/dm";
-const DEVICE: &str = "IMEI:493005100592800";
-const USER: &str = "dev1";
-const PASSWORD: &str = "correct horse";
+/// The integration tests' device, store and channel.
+#[path = "../tests/it/support.rs"]
+mod support;
+
+use support::{Counter, PASSWORD, Store, USER, client_config, deliver, get, nonce, server};
+
 const GETS: [&str; 3] = ["./DevDetail/SwV", "./DevDetail/FwV", "./DevDetail/HwV"];
 
-struct Counter(u64);
-
-impl NonceSource for Counter {
-    fn fresh_nonce(&mut self) -> Nonce {
-        self.0 += 1;
-        let mut b = [0xA5u8; 16];
-        b[..8].copy_from_slice(&self.0.to_be_bytes());
-        Nonce::new(&b).unwrap()
-    }
-}
-
-fn stored() -> Nonce {
-    Nonce::new(&[1; 16]).unwrap()
-}
-
-fn get(uri: &str) -> omadm_syncml::Command<'static> {
-    omadm_syncml::Command::Get(omadm_syncml::Get {
-        cmd_id: omadm_syncml::CmdId::MIN,
-        no_resp: false,
-        lang: None,
-        cred: None,
-        meta: None,
-        items: vec![omadm_syncml::Item {
-            target: Some(omadm_syncml::Target {
-                loc_uri: uri.to_owned().into(),
-                loc_name: None,
-            }),
-            ..Default::default()
-        }],
-    })
-}
-
 fn engines(pin: AuthPin) -> (ServerSession, ClientSession<MemoryTree>) {
-    let mut server = ServerSession::new(ServerConfig::new(SERVER));
+    let mut server = server();
     for uri in GETS {
         server.queue(get(uri)).unwrap();
     }
@@ -63,57 +30,37 @@ fn engines(pin: AuthPin) -> (ServerSession, ClientSession<MemoryTree>) {
     for (uri, v) in GETS.iter().zip(["1.0.7", "fw-22", "rev-b"]) {
         tree.set(uri, NodeValue::chr(v));
     }
-    let config = ClientConfig::new(
-        SERVER,
-        DEVICE,
-        Username::new(USER).unwrap(),
-        Secret::from(PASSWORD),
-        pin,
-        stored(),
-        "4711",
-    );
-    (server, ClientSession::new(config, tree).unwrap())
+    (
+        server,
+        ClientSession::new(client_config(pin, nonce(1)), tree).unwrap(),
+    )
 }
 
-/// Runs one session to its end; returns every message exchanged (client's with their header).
+/// Runs one session to its end, handing every message exchanged to `keep` (with whether it is
+/// the client's); returns the nonce the client persists.
 fn session(
-    pin: AuthPin,
-    device: &DeviceAuth,
+    store: &Store,
     (mut server, mut client): (ServerSession, ClientSession<MemoryTree>),
     mut keep: impl FnMut(&[u8], bool),
 ) -> Option<Nonce> {
-    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
-    let mut nonces = Counter(0);
+    let mut nonces = Counter::default();
     while let Some(t) = client.poll_transmit() {
         keep(&t.body, true);
-        let transport = Transport::with_hmac(t.hmac.as_deref());
-        if let Progress::NeedSecret(_) = server
-            .handle_message(&t.body, &transport, now, &mut nonces)
-            .unwrap()
-        {
-            server.supply_secret(Some(device), &mut nonces).unwrap();
-        }
+        deliver(&mut server, store, &t.body, t.hmac.as_deref(), &mut nonces).unwrap();
         while server.poll_event().is_some() {}
         while let Some(reply) = server.poll_transmit() {
             keep(&reply.body, false);
             client.handle_message(&reply.body).unwrap();
         }
     }
-    let _ = pin;
     client.next_nonce().copied()
 }
 
 fn bench(c: &mut Criterion) {
     for (name, pin) in [("md5", AuthPin::Md5), ("hmac-sha256", AuthPin::HMAC_SHA256)] {
-        let device = DeviceAuth::new(
-            Username::new(USER).unwrap(),
-            DEVICE,
-            Secret::from(PASSWORD),
-            pin,
-            stored(),
-        );
+        let store = Store::new(pin, nonce(1));
         let mut messages: Vec<(Vec<u8>, bool)> = Vec::new();
-        let issued = session(pin, &device, engines(pin), |b, from_client| {
+        let issued = session(&store, engines(pin), |b, from_client| {
             messages.push((b.to_vec(), from_client));
         });
         assert!(issued.is_some());
@@ -137,7 +84,7 @@ fn bench(c: &mut Criterion) {
                     out.clear();
                     omadm_xml::encode(&msg, &mut out);
                     if *from_client {
-                        black_box(key.mac(&stored(), m));
+                        black_box(key.mac(&nonce(1), m));
                     }
                     black_box(&out);
                 }
@@ -146,7 +93,7 @@ fn bench(c: &mut Criterion) {
         group.bench_function("both engines: Pkg1..Pkg4", |b| {
             b.iter_batched(
                 || engines(pin),
-                |e| black_box(session(pin, &device, e, |_, _| {})),
+                |e| black_box(session(&store, e, |_, _| {})),
                 BatchSize::SmallInput,
             );
         });

@@ -56,16 +56,17 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// A configuration with the DevInfo nodes `DevId` (the device id), `Man`, `Mod`, `DmV` and
+    /// The account (username, secret, pin, the last nonce the server gave), the server and
+    /// device, and the `SessionID`; with the DevInfo nodes `DevId` (the device id), `Man`, `Mod`, `DmV` and
     /// `Lang` (`omadm`, `omadm-session`, `1.3`, `en`), MaxMsgSize 16 KiB both ways, XML.
     #[must_use]
     pub fn new(
-        server_uri: impl Into<String>,
-        device_id: impl Into<String>,
         username: Username,
         secret: impl Into<StoredSecret>,
         pin: AuthPin,
         nonce: Nonce,
+        server_uri: impl Into<String>,
+        device_id: impl Into<String>,
         session_id: impl Into<String>,
     ) -> Self {
         let device_id = device_id.into();
@@ -453,7 +454,7 @@ impl<T: Tree> ClientSession<T> {
     /// Runs one server command; pushes its Status (and Results) to `replies`.
     fn execute(&mut self, msg_id: MsgId, cmd: &Command<'_>, replies: &mut VecDeque<Outbound>) {
         let (code, results) = self.run(msg_id, cmd, replies);
-        if !no_resp(cmd) {
+        if !cmd.no_resp() {
             replies.push_back(Outbound {
                 cmd: Command::Status(wire::status(
                     msg_id,
@@ -571,7 +572,7 @@ impl<T: Tree> ClientSession<T> {
     ) -> (StatusCode, Option<Command<'static>>) {
         if !self.tree.begin_atomic() {
             for inner in &c.commands {
-                if !no_resp(inner) {
+                if !inner.no_resp() {
                     replies.push_back(Outbound {
                         cmd: Command::Status(wire::status(
                             msg_id,
@@ -637,18 +638,6 @@ impl<T> core::fmt::Debug for ClientSession<T> {
             .field("authenticated", &self.authenticated)
             .field("ended", &self.ended)
             .finish_non_exhaustive()
-    }
-}
-
-fn no_resp(cmd: &Command<'_>) -> bool {
-    match cmd {
-        Command::Add(c) | Command::Copy(c) | Command::Replace(c) => c.no_resp,
-        Command::Alert(c) => c.no_resp,
-        Command::Atomic(c) | Command::Sequence(c) => c.no_resp,
-        Command::Delete(c) => c.no_resp,
-        Command::Exec(c) => c.no_resp,
-        Command::Get(c) => c.no_resp,
-        Command::Results(_) | Command::Status(_) => false,
     }
 }
 

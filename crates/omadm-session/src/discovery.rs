@@ -52,17 +52,12 @@ pub struct DiscoveryAnswer {
 /// `Some(bool)` for a `bool` (or Format-less) node holding `true`/`false` (ASCII
 /// case-insensitive, trimmed).
 pub(crate) fn parse(node: &Node) -> Option<bool> {
-    if node.format.as_deref().is_some_and(|f| f != "bool") {
-        return None;
-    }
-    let value = node.data.as_deref()?.trim();
-    if value.eq_ignore_ascii_case("true") {
-        Some(true)
-    } else if value.eq_ignore_ascii_case("false") {
-        Some(false)
-    } else {
-        None
-    }
+    let boolean = node.format.as_deref().is_none_or(|f| f == "bool");
+    let value = node.data.as_deref().filter(|_| boolean)?.trim();
+    ["false", "true"]
+        .iter()
+        .position(|b| value.eq_ignore_ascii_case(b))
+        .map(|i| i == 1)
 }
 
 /// The job's state on the server.

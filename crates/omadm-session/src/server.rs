@@ -465,7 +465,7 @@ impl ServerSession {
         let mut aborted = false;
         for cmd in &msg.body.commands {
             let code = self.command(cmd, &mut aborted);
-            if let Some(code) = code.filter(|_| !no_resp(cmd)) {
+            if let Some(code) = code.filter(|_| !cmd.no_resp()) {
                 statuses.push_back(Outbound {
                     cmd: Command::Status(wire::status(
                         hdr.msg_id,
@@ -966,7 +966,7 @@ fn refusals(msg: &SyncMl<'_>, code: StatusCode) -> VecDeque<Outbound> {
     msg.body
         .commands
         .iter()
-        .filter(|c| !matches!(c, Command::Status(_)) && !no_resp(c))
+        .filter(|c| !matches!(c, Command::Status(_)) && !c.no_resp())
         .map(|c| Outbound {
             cmd: Command::Status(wire::status(
                 msg.hdr.msg_id,
@@ -977,19 +977,6 @@ fn refusals(msg: &SyncMl<'_>, code: StatusCode) -> VecDeque<Outbound> {
             ticket: None,
         })
         .collect()
-}
-
-fn no_resp(cmd: &Command<'_>) -> bool {
-    match cmd {
-        Command::Add(c) | Command::Copy(c) | Command::Replace(c) => c.no_resp,
-        Command::Alert(c) => c.no_resp,
-        Command::Atomic(c) | Command::Sequence(c) => c.no_resp,
-        Command::Delete(c) => c.no_resp,
-        Command::Exec(c) => c.no_resp,
-        Command::Get(c) => c.no_resp,
-        Command::Results(_) => false,
-        Command::Status(_) => true,
-    }
 }
 
 fn queueable(cmd: &Command<'_>) -> bool {

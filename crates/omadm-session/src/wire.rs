@@ -268,21 +268,11 @@ fn into_static(cmd: Command<'_>) -> Command<'static> {
 
 /// Sets `CmdID`s in order, nested commands after their container.
 fn renumber(cmd: &mut Command<'_>, next: &mut u32) {
-    let id = CmdId::new(*next).unwrap_or(CmdId::MIN);
+    cmd.set_cmd_id(CmdId::new(*next).unwrap_or(CmdId::MIN));
     *next = next.saturating_add(1);
-    match cmd {
-        Command::Add(c) | Command::Copy(c) | Command::Replace(c) => c.cmd_id = id,
-        Command::Alert(c) => c.cmd_id = id,
-        Command::Delete(c) => c.cmd_id = id,
-        Command::Exec(c) => c.cmd_id = id,
-        Command::Get(c) => c.cmd_id = id,
-        Command::Results(c) => c.cmd_id = id,
-        Command::Status(c) => c.cmd_id = id,
-        Command::Atomic(c) | Command::Sequence(c) => {
-            c.cmd_id = id;
-            for inner in &mut c.commands {
-                renumber(inner, next);
-            }
+    if let Command::Atomic(c) | Command::Sequence(c) = cmd {
+        for inner in &mut c.commands {
+            renumber(inner, next);
         }
     }
 }

@@ -75,6 +75,34 @@ impl<'a> Command<'a> {
         }
     }
 
+    /// Sets the command's `CmdID` (not those of the commands an `Atomic` or `Sequence` holds).
+    pub fn set_cmd_id(&mut self, id: CmdId) {
+        match self {
+            Command::Add(c) | Command::Copy(c) | Command::Replace(c) => c.cmd_id = id,
+            Command::Alert(c) => c.cmd_id = id,
+            Command::Atomic(c) | Command::Sequence(c) => c.cmd_id = id,
+            Command::Delete(c) => c.cmd_id = id,
+            Command::Exec(c) => c.cmd_id = id,
+            Command::Get(c) => c.cmd_id = id,
+            Command::Results(c) => c.cmd_id = id,
+            Command::Status(c) => c.cmd_id = id,
+        }
+    }
+
+    /// Whether the command carries `NoResp` (the sender asks for no Status). `Results` and
+    /// `Status` have no `NoResp` element: `false`.
+    pub fn no_resp(&self) -> bool {
+        match self {
+            Command::Add(c) | Command::Copy(c) | Command::Replace(c) => c.no_resp,
+            Command::Alert(c) => c.no_resp,
+            Command::Atomic(c) | Command::Sequence(c) => c.no_resp,
+            Command::Delete(c) => c.no_resp,
+            Command::Exec(c) => c.no_resp,
+            Command::Get(c) => c.no_resp,
+            Command::Results(_) | Command::Status(_) => false,
+        }
+    }
+
     /// The command-level `Cred`, for the commands that may carry one (DM allows `Cred` only in
     /// the `SyncHdr`; the sessionless profile refuses it on an `Alert`).
     pub fn cred(&self) -> Option<&Cred<'a>> {

@@ -492,20 +492,10 @@ pub fn arb_command() -> BoxedStrategy<Command<'static>> {
 pub fn renumber(commands: &mut [Command<'_>], first: u32) -> u32 {
     let mut next = first;
     for command in commands {
-        let id = CmdId::new(next).unwrap_or(CmdId::MIN);
+        command.set_cmd_id(CmdId::new(next).unwrap_or(CmdId::MIN));
         next = next.saturating_add(1);
-        match command {
-            Command::Add(c) | Command::Copy(c) | Command::Replace(c) => c.cmd_id = id,
-            Command::Alert(c) => c.cmd_id = id,
-            Command::Delete(c) => c.cmd_id = id,
-            Command::Exec(c) => c.cmd_id = id,
-            Command::Get(c) => c.cmd_id = id,
-            Command::Results(c) => c.cmd_id = id,
-            Command::Status(c) => c.cmd_id = id,
-            Command::Atomic(c) | Command::Sequence(c) => {
-                c.cmd_id = id;
-                next = renumber(&mut c.commands, next);
-            }
+        if let Command::Atomic(c) | Command::Sequence(c) = command {
+            next = renumber(&mut c.commands, next);
         }
     }
     next

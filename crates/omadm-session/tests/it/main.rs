@@ -1,13 +1,8 @@
 //! The integration tests of omadm-session: scenarios, the laws (proptest), the interop corpus,
 //! the memory bound and the emitter/verifier hand-off.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    missing_docs,
-    unreachable_pub
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(missing_docs, unreachable_pub)]
 
 #[global_allocator]
 static GLOBAL: omadm_testkit::alloc::CountingAlloc = omadm_testkit::alloc::CountingAlloc;

@@ -233,26 +233,18 @@ fn small_max_msg_size_splits_the_server_package() {
     assert!(client.next_nonce().is_some());
 }
 
-#[test]
-fn more_data_is_refused_with_406_unless_large_objects_are_allowed() {
-    let mut client = client(AuthPin::Md5, nonce(1));
-    let text = String::from_utf8(client.poll_transmit().unwrap().body).unwrap();
-    let chunked = text.replacen("</Data></Item>", "</Data><MoreData/></Item>", 1);
-    assert_ne!(chunked, text);
-    let store = Store::new(AuthPin::Md5, nonce(1));
-
-    let mut server = server();
+/// The Statuses (command name, code) of the server's reply to `body`.
+fn reply_statuses(server: &mut ServerSession, store: &Store, body: &str) -> Vec<(String, u16)> {
     deliver(
-        &mut server,
-        &store,
-        chunked.as_bytes(),
+        server,
+        store,
+        body.as_bytes(),
         None,
         &mut Counter::default(),
     )
     .unwrap();
-    let msg_bytes = server.poll_transmit().unwrap().body;
-    let msg = decode(&msg_bytes);
-    let codes: Vec<_> = msg
+    let reply = server.poll_transmit().unwrap().body;
+    decode(&reply)
         .body
         .commands
         .iter()
@@ -260,27 +252,42 @@ fn more_data_is_refused_with_406_unless_large_objects_are_allowed() {
             Command::Status(s) => Some((s.cmd.to_string(), s.data.get())),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn more_data_is_refused_with_406_unless_large_objects_are_allowed() {
+    let mut client = client(AuthPin::Md5, nonce(1));
+    let text = String::from_utf8(client.poll_transmit().unwrap().body).unwrap();
+    // Package 1 whose DevId item is the first chunk of a Large Object: no Final yet.
+    let chunked = text
+        .replacen("</Data></Item>", "</Data><MoreData/></Item>", 1)
+        .replace("<Final/>", "");
+    assert_ne!(chunked, text);
+    let store = Store::new(AuthPin::Md5, nonce(1));
+
+    let codes = reply_statuses(&mut server(), &store, &chunked);
     assert!(codes.contains(&("Replace".to_owned(), 406)), "{codes:?}");
 
     let mut cfg = ServerConfig::new(SERVER);
     cfg.large_objects = Some(4096);
     let mut server = ServerSession::new(cfg);
-    deliver(
-        &mut server,
-        &store,
-        chunked.as_bytes(),
-        None,
-        &mut Counter::default(),
-    )
-    .unwrap();
-    let msg_bytes = server.poll_transmit().unwrap().body;
-    let msg = decode(&msg_bytes);
-    assert!(
-        msg.body.commands.iter().any(
-            |c| matches!(c, Command::Status(s) if &*s.cmd == "Replace" && s.data.get() == 213)
-        )
+    let codes = reply_statuses(&mut server, &store, &chunked);
+    assert!(codes.contains(&("Replace".to_owned(), 213)), "{codes:?}");
+    // The last chunk, in the next message of package 1.
+    let head = &text[..text.find("<Cred>").unwrap()];
+    let tail = format!(
+        "{}</SyncHdr><SyncBody><Replace><CmdID>1</CmdID><Item><Source><LocURI>./DevInfo/DevId\
+         </LocURI></Source><Data>-tail</Data></Item></Replace><Final/></SyncBody></SyncML>",
+        head.replace("<MsgID>1</MsgID>", "<MsgID>2</MsgID>")
     );
+    let codes = reply_statuses(&mut server, &store, &tail);
+    assert!(codes.contains(&("Replace".to_owned(), 200)), "{codes:?}");
+    let devid = std::iter::from_fn(|| server.poll_event()).find_map(|e| match e {
+        ServerEvent::DevInfo(nodes) if nodes.len() == 1 => nodes[0].data.clone(),
+        _ => None,
+    });
+    assert_eq!(devid, Some(format!("{DEVICE}-tail")));
 }
 
 #[test]
@@ -325,14 +332,7 @@ fn discovery_reads_the_node_and_enables_through_the_placeholder() {
         omadm_session::ClientSession::new(client_config(AuthPin::Md5, nonce(1)), t).unwrap();
     let log = run(&mut server, &mut client, &store, &mut Counter::default());
     assert!(log.errors.is_empty(), "{:?}", log.errors);
-    let answer = log
-        .server_events
-        .iter()
-        .find_map(|e| match e {
-            ServerEvent::Discovery(a) => Some(a.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let answer = discovery_answer(&log);
     assert_eq!(answer.supported, Some(true));
     assert_eq!(answer.placeholder, Some(true));
     let enabling = answer.enabling.unwrap();
@@ -359,14 +359,7 @@ fn discovery_of_a_device_without_the_node() {
         omadm_session::ClientSession::new(client_config(AuthPin::Md5, nonce(1)), MemoryTree::new())
             .unwrap();
     let log = run(&mut server, &mut client, &store, &mut Counter::default());
-    let answer = log
-        .server_events
-        .iter()
-        .find_map(|e| match e {
-            ServerEvent::Discovery(a) => Some(a.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let answer = discovery_answer(&log);
     assert_eq!(
         (
             answer.supported,
@@ -502,4 +495,14 @@ fn a_message_while_the_secret_is_pending_is_refused() {
     // Unknown user: challenged like a wrong credential.
     server.supply_secret(None, &mut Counter::default()).unwrap();
     assert_eq!(header_status(&server.poll_transmit().unwrap().body).0, 401);
+}
+
+fn discovery_answer(log: &Log) -> omadm_session::discovery::DiscoveryAnswer {
+    log.server_events
+        .iter()
+        .find_map(|e| match e {
+            ServerEvent::Discovery(a) => Some(a.clone()),
+            _ => None,
+        })
+        .unwrap()
 }

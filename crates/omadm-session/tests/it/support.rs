@@ -66,12 +66,12 @@ impl Store {
 
 pub fn client_config(pin: AuthPin, nonce: Nonce) -> ClientConfig {
     ClientConfig::new(
-        SERVER,
-        DEVICE,
         Username::new(USER).unwrap(),
         Secret::from(PASSWORD),
         pin,
         nonce,
+        SERVER,
+        DEVICE,
         "4711",
     )
 }
@@ -220,18 +220,5 @@ pub fn header_status(body: &[u8]) -> (u16, Option<String>) {
 
 /// A `Get` of `uri`, for queueing.
 pub fn get(uri: &str) -> omadm_syncml::Command<'static> {
-    omadm_syncml::Command::Get(omadm_syncml::Get {
-        cmd_id: omadm_syncml::CmdId::MIN,
-        no_resp: false,
-        lang: None,
-        cred: None,
-        meta: None,
-        items: vec![omadm_syncml::Item {
-            target: Some(omadm_syncml::Target {
-                loc_uri: uri.to_owned().into(),
-                loc_name: None,
-            }),
-            ..Default::default()
-        }],
-    })
+    omadm_session::commands::get(uri)
 }

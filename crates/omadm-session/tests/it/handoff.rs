@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use omadm_emitter::{Account, Emitter, Report};
+use omadm_emitter::{Account, Emitter, SessionlessReport as Report};
 use omadm_session::{AuthPin, Nonce, Secret, StoredSecret, Username};
 use omadm_syncml::Format;
 use omadm_verifier::{

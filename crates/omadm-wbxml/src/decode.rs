@@ -1,0 +1,1439 @@
+//! The decoder: a borrowing reader of WBXML tokens mapped onto the `omadm-syncml` model without a
+//! DOM, with the same content models, values and leniencies as the XML codec, and the one
+//! `SyncHdr/Cred/Data` locator that the header scan and the full decode share.
+
+use core::fmt;
+use core::str::FromStr;
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use base64::Engine as _;
+use omadm_syncml::{
+    Alert, AlertCode, Anchor, Carriage, Chal, CmdId, CmdRef, Command, Container, Cred, Delete,
+    Exec, Format, Get, Item, ItemCommand, ItemData, Mark, Mem, Meta, MsgId, MsgRef, Results,
+    SessionId, Source, Status, StatusCode, SyncBody, SyncHdr, SyncMl, SyncMlVersion, Target,
+    ValueError, parse_count,
+};
+
+use crate::error::{CredDataForm, Error, ErrorKind, Limit};
+use crate::limits::Limits;
+use crate::names::{self as tok, El};
+
+type Result<T> = core::result::Result<T, Error>;
+
+/// Where the MAC span of `SyncHdr/Cred/Data` lies: the bytes of its one `STR_I` (after the `0x03`
+/// token, up to and excluding the `0x00` terminator), or why there is none.
+pub type CredSpan = core::result::Result<Range<usize>, CredDataForm>;
+
+/// A decoded message and where its `SyncHdr/Cred/Data` string lies in the input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Decoded<'a> {
+    /// The message.
+    pub message: SyncMl<'a>,
+    /// `None` when the header has no `Cred`; otherwise the span of its `Data`'s one `STR_I`
+    /// string (possibly empty), or the [`CredDataForm`] that has no span.
+    pub cred_data: Option<CredSpan>,
+}
+
+/// A decoded `SyncHdr` (the body was not read) and where its `Cred/Data` string lies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DecodedHeader<'a> {
+    /// The SyncML version (from the public identifier, or from `VerDTD` when it is "unknown").
+    pub version: SyncMlVersion,
+    /// The header.
+    pub hdr: SyncHdr<'a>,
+    /// The `SyncHdr/Cred/Data` span, found by the same code as [`decode_located`]'s.
+    pub cred_data: Option<CredSpan>,
+    /// Where the scan stopped, for [`DecodedHeader::into_body`].
+    resume: Resume<'a>,
+}
+
+impl<'a> DecodedHeader<'a> {
+    /// Finishes what [`decode_header`] started: reads the body from where the header scan
+    /// stopped, without reading the header again, with the same input and limits, and returns
+    /// exactly what [`decode_located`] returns for them (the same message, or the same error).
+    ///
+    /// # Errors
+    ///
+    /// As [`decode`], for the part of the input after the `SyncHdr`.
+    pub fn into_body(self) -> Result<Decoded<'a>> {
+        let DecodedHeader {
+            version,
+            hdr,
+            cred_data,
+            resume: Resume(mut d),
+        } = self;
+        let body = d.rest_of_root()?;
+        d.epilog()?;
+        Ok(Decoded {
+            message: SyncMl { version, hdr, body },
+            cred_data,
+        })
+    }
+}
+
+/// The decoder's state right after the `SyncHdr`'s `END`.
+#[derive(Clone)]
+struct Resume<'a>(Decoder<'a>);
+
+impl fmt::Debug for Resume<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Resume")
+            .field("at", &self.0.pos)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Two states are equal when they stopped at the same place of the same input.
+impl PartialEq for Resume<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        core::ptr::eq(self.0.input, other.0.input) && self.0.pos == other.0.pos
+    }
+}
+
+impl Eq for Resume<'_> {}
+
+/// Decodes a WBXML SyncML DM message. Strings borrow from `input` (inline strings and the string
+/// table) unless they had to be joined.
+///
+/// # Errors
+///
+/// Any input that is not a well-formed SyncML DM WBXML document within `limits`; see
+/// [`ErrorKind`].
+pub fn decode<'a>(input: &'a [u8], limits: &Limits) -> Result<SyncMl<'a>> {
+    decode_located(input, limits).map(|d| d.message)
+}
+
+/// Decodes a message like [`decode`] and also reports the span of the `SyncHdr/Cred/Data`
+/// string, which the in-message MAC leaves out of the bytes it authenticates.
+///
+/// # Errors
+///
+/// As [`decode`].
+pub fn decode_located<'a>(input: &'a [u8], limits: &Limits) -> Result<Decoded<'a>> {
+    decode_header(input, limits)?.into_body()
+}
+
+/// Decodes only the document header, the root and the `SyncHdr`, and stops right after the
+/// header's `END` without looking at the body: the verifier's cheap identity scan before the
+/// MAC check. `SyncHdr` must be the root's first child.
+///
+/// # Errors
+///
+/// As [`decode`], for the part of the input read.
+pub fn decode_header<'a>(input: &'a [u8], limits: &Limits) -> Result<DecodedHeader<'a>> {
+    let mut d = Decoder::new(input, limits)?;
+    d.document_header()?;
+    d.root()?;
+    let (hdr, cred_data) = d.first_header()?;
+    Ok(DecodedHeader {
+        version: d.version(&hdr),
+        hdr,
+        cred_data,
+        resume: Resume(d),
+    })
+}
+
+/// Whether `input` starts like a WBXML SyncML document (a WBXML 1.1-1.3 version byte followed by
+/// a SyncML 1.1/1.2 or "unknown" public identifier), as opposed to XML. A cheap check on the
+/// first bytes, for choosing a codec; it does not mean the input decodes.
+pub fn looks_like_wbxml(input: &[u8]) -> bool {
+    match input {
+        [1..=3, 0x01, ..] | [1..=3, 0x00, ..] => true,
+        [1..=3, 0x9F, 0x53, ..] => true, // 0x0FD3
+        [1..=3, 0xA4, 0x01, ..] => true, // 0x1201
+        _ => false,
+    }
+}
+
+/// A token read from the body.
+enum Ev<'a> {
+    /// A tag (its element pushed on the stack).
+    Start(Tag),
+    /// The current element's end (explicit `END`, or the implicit end of a tag without content).
+    End,
+    /// A piece of content.
+    Piece(Piece<'a>),
+}
+
+#[derive(Clone, Copy)]
+struct Tag {
+    el: El,
+    at: usize,
+}
+
+/// A piece of text content: where it starts (its token) and what it is.
+#[derive(Clone, Copy)]
+struct Piece<'a> {
+    at: usize,
+    kind: PieceKind,
+    bytes: &'a [u8],
+    /// For `Entity`: the character.
+    ch: char,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PieceKind {
+    StrI,
+    StrT,
+    Entity,
+    Opaque,
+}
+
+/// The context of a child: data-sync commands are "unsupported" where commands are expected.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ctx {
+    Commands,
+    Other,
+}
+
+/// Text being collected: borrowed while it is one piece, owned once it is joined.
+enum Acc<'a> {
+    Empty,
+    Borrowed(&'a str),
+    Owned(String),
+}
+
+impl<'a> Acc<'a> {
+    fn push(&mut self, s: &'a str) {
+        match self {
+            Acc::Empty => *self = Acc::Borrowed(s),
+            Acc::Borrowed(b) if s.is_empty() => *self = Acc::Borrowed(b),
+            Acc::Borrowed(b) => {
+                let mut o = String::with_capacity(b.len() + s.len());
+                o.push_str(b);
+                o.push_str(s);
+                *self = Acc::Owned(o);
+            }
+            Acc::Owned(o) => o.push_str(s),
+        }
+    }
+
+    fn push_char(&mut self, c: char) {
+        match self {
+            Acc::Empty => *self = Acc::Owned(String::from(c)),
+            Acc::Borrowed(b) => {
+                let mut o = String::with_capacity(b.len() + 4);
+                o.push_str(b);
+                o.push(c);
+                *self = Acc::Owned(o);
+            }
+            Acc::Owned(o) => o.push(c),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Acc::Empty => 0,
+            Acc::Borrowed(b) => b.len(),
+            Acc::Owned(o) => o.len(),
+        }
+    }
+
+    fn into_cow(self) -> Cow<'a, str> {
+        match self {
+            Acc::Empty => Cow::Borrowed(""),
+            Acc::Borrowed(b) => Cow::Borrowed(b),
+            Acc::Owned(o) => Cow::Owned(o),
+        }
+    }
+
+    fn into_trimmed(self) -> Cow<'a, str> {
+        match self {
+            Acc::Empty => Cow::Borrowed(""),
+            Acc::Borrowed(b) => Cow::Borrowed(trim_ws(b)),
+            Acc::Owned(o) => {
+                let t = trim_ws(&o);
+                if t.len() == o.len() {
+                    Cow::Owned(o)
+                } else {
+                    Cow::Owned(t.to_owned())
+                }
+            }
+        }
+    }
+}
+
+/// The content of a text element: the joined text and the shape of its pieces.
+struct Content<'a> {
+    acc: Acc<'a>,
+    /// Pieces that are strings (`STR_I`, `STR_T`, `ENTITY`).
+    strings: usize,
+    /// `OPAQUE` pieces.
+    opaques: usize,
+    /// Whether the first `OPAQUE` was empty.
+    first_opaque_empty: bool,
+    /// The first piece.
+    first: Option<Piece<'a>>,
+}
+
+impl Content<'_> {
+    fn pieces(&self) -> usize {
+        self.strings + self.opaques
+    }
+}
+
+/// Reads a single-occurrence child once.
+macro_rules! once {
+    ($self:ident, $slot:expr, $tag:expr, $value:expr) => {{
+        if $slot.is_some() {
+            return Err($self.err_in_parent(ErrorKind::DuplicateElement, $tag.at));
+        }
+        $slot = Some($value);
+    }};
+}
+
+/// Reads an empty flag element once.
+macro_rules! flag {
+    ($self:ident, $flag:expr, $tag:expr) => {{
+        if $flag {
+            return Err($self.err_in_parent(ErrorKind::DuplicateElement, $tag.at));
+        }
+        $self.empty()?;
+        $flag = true;
+    }};
+}
+
+#[derive(Clone)]
+struct Decoder<'a> {
+    input: &'a [u8],
+    /// The next byte to read.
+    pos: usize,
+    /// The current tag code page.
+    page: u8,
+    /// The string table.
+    strtbl: &'a [u8],
+    /// The version named by the public identifier (`None`: "unknown", decided by `VerDTD`).
+    id_version: Option<SyncMlVersion>,
+    /// The open elements, innermost last (`depth` of them are open; the one above was the last
+    /// closed).
+    stack: Vec<El>,
+    depth: usize,
+    /// The innermost element had no content: the next event is its end.
+    pending_end: bool,
+    elements: usize,
+    max_depth: usize,
+    max_elements: usize,
+    max_text: usize,
+    max_string_table: usize,
+}
+
+impl<'a> Decoder<'a> {
+    fn new(input: &'a [u8], limits: &Limits) -> Result<Self> {
+        if input.len() > limits.max_size || u32::try_from(input.len()).is_err() {
+            return Err(Error::new(
+                ErrorKind::LimitExceeded(Limit::Size),
+                0,
+                "/".into(),
+            ));
+        }
+        Ok(Self {
+            input,
+            pos: 0,
+            page: tok::PAGE_SYNCML,
+            strtbl: &[],
+            id_version: None,
+            stack: Vec::with_capacity(16),
+            depth: 0,
+            pending_end: false,
+            elements: 0,
+            max_depth: limits.depth(),
+            max_elements: limits.max_elements,
+            max_text: limits.max_text,
+            max_string_table: limits.max_string_table,
+        })
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Errors
+
+    fn path(&self) -> Box<str> {
+        if self.depth == 0 {
+            return "/".into();
+        }
+        let mut p = String::new();
+        for el in &self.stack[..self.depth] {
+            p.push('/');
+            p.push_str(el.name());
+        }
+        p.into_boxed_str()
+    }
+
+    fn err_at(&self, kind: ErrorKind, offset: usize) -> Error {
+        Error::new(kind, offset, self.path())
+    }
+
+    /// An error about an element that has just been closed: its path still names it.
+    fn err_closed(&self, kind: ErrorKind, offset: usize, el: El) -> Error {
+        let mut p = self.path().into_string();
+        if p == "/" {
+            p.clear();
+        }
+        p.push('/');
+        p.push_str(el.name());
+        Error::new(kind, offset, p.into_boxed_str())
+    }
+
+    fn eof(&self) -> Error {
+        self.err_at(ErrorKind::UnexpectedEof, self.input.len())
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Bytes and numbers
+
+    fn byte(&mut self) -> Result<u8> {
+        match self.input.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                Ok(b)
+            }
+            None => Err(self.eof()),
+        }
+    }
+
+    /// An mb_u_int32: big-endian base 128, continuation bit 0x80, at most 32 bits, no leading
+    /// zero group.
+    fn mb_u_int32(&mut self) -> Result<u32> {
+        let start = self.pos;
+        let mut v: u64 = 0;
+        for i in 0..5 {
+            let b = self.byte()?;
+            if i == 0 && b == 0x80 {
+                return Err(self.err_at(ErrorKind::OverlongInteger, start));
+            }
+            v = (v << 7) | u64::from(b & 0x7F);
+            if b & 0x80 == 0 {
+                return u32::try_from(v)
+                    .map_err(|_| self.err_at(ErrorKind::IntegerOverflow, start));
+            }
+        }
+        Err(self.err_at(ErrorKind::IntegerOverflow, start))
+    }
+
+    /// The string at `index` in the string table: up to its NUL, or to the end of the table.
+    fn table_str(&self, index: u32, at: usize) -> Result<&'a [u8]> {
+        let tbl = self.strtbl;
+        let i = index as usize;
+        if i >= tbl.len() {
+            return Err(self.err_at(ErrorKind::StringTableIndex, at));
+        }
+        let rest = &tbl[i..];
+        Ok(match memchr::memchr(0, rest) {
+            Some(n) => &rest[..n],
+            None => rest,
+        })
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Document header
+
+    /// `version publicid charset strtbl`.
+    fn document_header(&mut self) -> Result<()> {
+        let version = self.byte()?;
+        if !(1..=3).contains(&version) {
+            return Err(self.err_at(ErrorKind::UnsupportedVersion(version), 0));
+        }
+        let id_at = self.pos;
+        let public_id = self.mb_u_int32()?;
+        let index = if public_id == 0 {
+            Some(self.mb_u_int32()?)
+        } else {
+            None
+        };
+        let charset_at = self.pos;
+        let charset = self.mb_u_int32()?;
+        if charset != tok::UTF_8 {
+            return Err(self.err_at(ErrorKind::UnsupportedCharset(charset), charset_at));
+        }
+        let len_at = self.pos;
+        let len = self.mb_u_int32()? as usize;
+        if len > self.max_string_table {
+            return Err(self.err_at(ErrorKind::LimitExceeded(Limit::StringTable), len_at));
+        }
+        let end = self.pos.checked_add(len).filter(|&e| e <= self.input.len());
+        let Some(end) = end else {
+            return Err(self.eof());
+        };
+        self.strtbl = &self.input[self.pos..end];
+        self.pos = end;
+        self.id_version = match (public_id, index) {
+            (_, Some(i)) => match self.table_str(i, id_at)? {
+                tok::FPI_SYNCML_1_1 => Some(SyncMlVersion::V1_1),
+                tok::FPI_SYNCML_1_2 => Some(SyncMlVersion::V1_2),
+                _ => return Err(self.err_at(ErrorKind::UnsupportedPublicId, id_at)),
+            },
+            (tok::PUBLIC_ID_UNKNOWN, None) => None,
+            (tok::PUBLIC_ID_SYNCML_1_1, None) => Some(SyncMlVersion::V1_1),
+            (tok::PUBLIC_ID_SYNCML_1_2, None) => Some(SyncMlVersion::V1_2),
+            _ => return Err(self.err_at(ErrorKind::UnsupportedPublicId, id_at)),
+        };
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Tokens
+
+    fn next(&mut self) -> Result<Ev<'a>> {
+        if self.pending_end {
+            self.pending_end = false;
+            self.depth -= 1;
+            return Ok(Ev::End);
+        }
+        loop {
+            let at = self.pos;
+            let t = self.byte()?;
+            match t {
+                tok::SWITCH_PAGE => {
+                    let page = self.byte()?;
+                    if page != tok::PAGE_SYNCML && page != tok::PAGE_METINF {
+                        return Err(self.err_at(ErrorKind::UnknownCodePage(page), at));
+                    }
+                    self.page = page;
+                }
+                tok::END => {
+                    if self.depth == 0 {
+                        return Err(self.err_at(ErrorKind::UnbalancedEnd, at));
+                    }
+                    self.depth -= 1;
+                    return Ok(Ev::End);
+                }
+                tok::ENTITY => {
+                    let code = self.mb_u_int32()?;
+                    let ch =
+                        char::from_u32(code).ok_or_else(|| self.err_at(ErrorKind::Entity, at))?;
+                    return Ok(Ev::Piece(Piece {
+                        at,
+                        kind: PieceKind::Entity,
+                        bytes: &[],
+                        ch,
+                    }));
+                }
+                tok::STR_I => {
+                    let rest = &self.input[self.pos..];
+                    let Some(n) = find_nul(rest) else {
+                        return Err(self.eof());
+                    };
+                    let bytes = &rest[..n];
+                    self.pos += n + 1;
+                    return Ok(Ev::Piece(Piece {
+                        at,
+                        kind: PieceKind::StrI,
+                        bytes,
+                        ch: '\0',
+                    }));
+                }
+                tok::STR_T => {
+                    let index = self.mb_u_int32()?;
+                    let bytes = self.table_str(index, at)?;
+                    return Ok(Ev::Piece(Piece {
+                        at,
+                        kind: PieceKind::StrT,
+                        bytes,
+                        ch: '\0',
+                    }));
+                }
+                tok::OPAQUE => {
+                    let len = self.mb_u_int32()? as usize;
+                    let end = self.pos.checked_add(len).filter(|&e| e <= self.input.len());
+                    let Some(end) = end else {
+                        return Err(self.eof());
+                    };
+                    let bytes = &self.input[self.pos..end];
+                    self.pos = end;
+                    return Ok(Ev::Piece(Piece {
+                        at,
+                        kind: PieceKind::Opaque,
+                        bytes,
+                        ch: '\0',
+                    }));
+                }
+                tok::LITERAL | 0x44 | 0x84 | 0xC4 => {
+                    return Err(self
+                        .err_at(ErrorKind::UnknownElement, at)
+                        .with_detail("literal tag"));
+                }
+                tok::EXT_I_0..=0x42 | tok::PI | tok::EXT_T_0..=0x82 | tok::EXT_0..=0xC2 => {
+                    return Err(self.err_at(ErrorKind::UnsupportedToken(t), at));
+                }
+                _ => {
+                    if t & tok::HAS_ATTRIBUTES != 0 {
+                        return Err(self.err_at(ErrorKind::Attribute, at));
+                    }
+                    let Some(el) = El::from_token(self.page, t & 0x3F) else {
+                        return Err(self.err_at(ErrorKind::UnknownElement, at));
+                    };
+                    self.elements += 1;
+                    if self.elements > self.max_elements {
+                        return Err(self.err_at(ErrorKind::LimitExceeded(Limit::Elements), at));
+                    }
+                    if self.depth >= self.max_depth {
+                        return Err(self.err_at(ErrorKind::LimitExceeded(Limit::Depth), at));
+                    }
+                    self.stack.truncate(self.depth);
+                    self.stack.push(el);
+                    self.depth += 1;
+                    self.pending_end = t & tok::HAS_CONTENT == 0;
+                    return Ok(Ev::Start(Tag { el, at }));
+                }
+            }
+        }
+    }
+
+    /// An error about the element whose tag was just read (it is on the stack): reported in its
+    /// parent, at its tag.
+    fn err_in_parent(&self, kind: ErrorKind, at: usize) -> Error {
+        let path = match self.path().rsplit_once('/') {
+            Some(("", _)) | None => "/".into(),
+            Some((parent, _)) => parent.into(),
+        };
+        Error::new(kind, at, path)
+    }
+
+    fn unexpected(&self, tag: &Tag, ctx: Ctx) -> Error {
+        let path = match self.path().rsplit_once('/') {
+            Some(("", _)) | None => "/".into(),
+            Some((parent, _)) => parent.into(),
+        };
+        if ctx == Ctx::Commands
+            && let Some(name) = ds_command(tag.el)
+        {
+            return Error::new(ErrorKind::UnsupportedCommand(name), tag.at, path);
+        }
+        Error::new(ErrorKind::MisplacedElement, tag.at, path)
+    }
+
+    fn required<T>(&self, v: Option<T>, name: &'static str) -> Result<T> {
+        v.ok_or_else(|| self.missing(name))
+    }
+
+    /// A required child is missing from the element just closed (its `END` was the last byte
+    /// read, or its tag had no content).
+    fn missing(&self, name: &'static str) -> Error {
+        let el = self.stack.get(self.depth).copied().unwrap_or(El::SyncML);
+        self.err_closed(
+            ErrorKind::MissingElement(name),
+            self.pos.saturating_sub(1),
+            el,
+        )
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Structure
+
+    /// The root: `SyncML`.
+    fn root(&mut self) -> Result<()> {
+        match self.next()? {
+            Ev::Start(tag) if tag.el == El::SyncML => Ok(()),
+            Ev::Start(tag) => Err(self.unexpected(&tag, Ctx::Other)),
+            Ev::End => Err(self.err_at(ErrorKind::UnbalancedEnd, self.pos - 1)),
+            Ev::Piece(p) => Err(self.err_at(ErrorKind::UnexpectedText, p.at)),
+        }
+    }
+
+    /// The version: from the public identifier, or from `VerDTD` when it is "unknown".
+    fn version(&self, hdr: &SyncHdr<'_>) -> SyncMlVersion {
+        match self.id_version {
+            Some(v) => v,
+            None if hdr.ver_dtd == "1.1" => SyncMlVersion::V1_1,
+            None => SyncMlVersion::V1_2,
+        }
+    }
+
+    /// The root's first child, which must be `SyncHdr`.
+    fn first_header(&mut self) -> Result<(SyncHdr<'a>, Option<CredSpan>)> {
+        match self.child(Ctx::Other)? {
+            Some(tag) if tag.el == El::SyncHdr => self.sync_hdr(),
+            Some(tag) if tag.el == El::SyncBody => Err(self
+                .err_in_parent(ErrorKind::MissingElement("SyncHdr"), tag.at)
+                .with_detail("SyncBody before SyncHdr")),
+            Some(tag) => Err(self.unexpected(&tag, Ctx::Other)),
+            None => Err(self.missing("SyncHdr")),
+        }
+    }
+
+    /// After `SyncHdr`: `SyncBody` and the root's end.
+    fn rest_of_root(&mut self) -> Result<SyncBody<'a>> {
+        let mut body = None;
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.el {
+                El::SyncBody => once!(self, body, tag, self.sync_body()?),
+                El::SyncHdr => return Err(self.err_in_parent(ErrorKind::DuplicateElement, tag.at)),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        self.required(body, "SyncBody")
+    }
+
+    /// After the root: nothing.
+    fn epilog(&mut self) -> Result<()> {
+        if self.pos < self.input.len() {
+            return Err(self.err_at(ErrorKind::TrailingContent, self.pos));
+        }
+        Ok(())
+    }
+
+    /// The next child element (on the SyncML page); `None` at the current element's end.
+    /// White-space strings between children are skipped.
+    fn child(&mut self, ctx: Ctx) -> Result<Option<Tag>> {
+        loop {
+            match self.next()? {
+                Ev::Start(tag) if !tag.el.is_metinf() => return Ok(Some(tag)),
+                Ev::Start(tag) => return Err(self.unexpected(&tag, ctx)),
+                Ev::End => return Ok(None),
+                Ev::Piece(p) if is_space_piece(&p) => {}
+                Ev::Piece(p) => return Err(self.err_at(ErrorKind::UnexpectedText, p.at)),
+            }
+        }
+    }
+
+    /// The next child of a MetInf container (`Meta`, `Anchor`, `Mem`): a MetInf-page element.
+    fn metinf_child(&mut self) -> Result<Option<Tag>> {
+        loop {
+            match self.next()? {
+                Ev::Start(tag) if tag.el.is_metinf() => return Ok(Some(tag)),
+                Ev::Start(tag) => return Err(self.unexpected(&tag, Ctx::Other)),
+                Ev::End => return Ok(None),
+                Ev::Piece(p) if is_space_piece(&p) => {}
+                Ev::Piece(p) => return Err(self.err_at(ErrorKind::UnexpectedText, p.at)),
+            }
+        }
+    }
+
+    /// Text-only content up to the current element's end; every piece must be UTF-8 text.
+    fn content(&mut self) -> Result<Content<'a>> {
+        let mut c = Content {
+            acc: Acc::Empty,
+            strings: 0,
+            opaques: 0,
+            first_opaque_empty: false,
+            first: None,
+        };
+        // The shape of nearly every text element: one STR_I, then END. Read it in one go (the
+        // same result as the loop below).
+        if !self.pending_end
+            && let Some(&[tok::STR_I, ..]) = self.input.get(self.pos..)
+        {
+            let at = self.pos;
+            let rest = &self.input[at + 1..];
+            if let Some(n) = find_nul(rest)
+                && rest.get(n + 1) == Some(&tok::END)
+            {
+                let bytes = &rest[..n];
+                let text = core::str::from_utf8(bytes)
+                    .map_err(|_| self.err_at(ErrorKind::Encoding, at))?;
+                if text.len() > self.max_text {
+                    return Err(self.err_at(ErrorKind::LimitExceeded(Limit::TextLength), at));
+                }
+                self.pos = at + 1 + n + 2;
+                self.depth -= 1;
+                c.acc = Acc::Borrowed(text);
+                c.strings = 1;
+                c.first = Some(Piece {
+                    at,
+                    kind: PieceKind::StrI,
+                    bytes,
+                    ch: '\0',
+                });
+                return Ok(c);
+            }
+        }
+        loop {
+            let p = match self.next()? {
+                Ev::Piece(p) => p,
+                Ev::End => return Ok(c),
+                Ev::Start(tag) => return Err(self.unexpected(&tag, Ctx::Other)),
+            };
+            if c.first.is_none() {
+                c.first = Some(p);
+            }
+            match p.kind {
+                PieceKind::Entity => {
+                    c.strings += 1;
+                    c.acc.push_char(p.ch);
+                }
+                kind => {
+                    if kind == PieceKind::Opaque {
+                        if c.opaques == 0 {
+                            c.first_opaque_empty = p.bytes.is_empty();
+                        }
+                        c.opaques += 1;
+                    } else {
+                        c.strings += 1;
+                    }
+                    let s = core::str::from_utf8(p.bytes)
+                        .map_err(|_| self.err_at(ErrorKind::Encoding, p.at))?;
+                    c.acc.push(s);
+                }
+            }
+            if c.acc.len() > self.max_text {
+                return Err(self.err_at(ErrorKind::LimitExceeded(Limit::TextLength), p.at));
+            }
+        }
+    }
+
+    /// A token element's text, trimmed of surrounding XML white space.
+    fn token(&mut self) -> Result<Cow<'a, str>> {
+        self.content().map(|c| c.acc.into_trimmed())
+    }
+
+    /// A token element's text parsed as `T`.
+    fn parse<T: FromStr<Err = ValueError>>(&mut self, tag: &Tag) -> Result<T> {
+        let t = self.token()?;
+        t.parse()
+            .map_err(|e| self.err_closed(ErrorKind::InvalidValue(e), tag.at, tag.el))
+    }
+
+    fn count(&mut self, tag: &Tag) -> Result<u64> {
+        let t = self.token()?;
+        parse_count(&t).map_err(|e| self.err_closed(ErrorKind::InvalidValue(e), tag.at, tag.el))
+    }
+
+    /// An `EMPTY` element: no content, or white-space strings only.
+    fn empty(&mut self) -> Result<()> {
+        loop {
+            match self.next()? {
+                Ev::End => return Ok(()),
+                Ev::Piece(p) if is_space_piece(&p) => {}
+                Ev::Start(tag) => return Err(self.unexpected(&tag, Ctx::Other)),
+                Ev::Piece(p) => return Err(self.err_at(ErrorKind::UnexpectedText, p.at)),
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Header
+
+    fn sync_hdr(&mut self) -> Result<(SyncHdr<'a>, Option<CredSpan>)> {
+        let mut ver_dtd = None;
+        let mut ver_proto = None;
+        let mut session_id = None;
+        let mut msg_id = None;
+        let mut target = None;
+        let mut source = None;
+        let mut resp_uri = None;
+        let mut no_resp = false;
+        let mut cred = None;
+        let mut span = None;
+        let mut meta = None;
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.el {
+                El::VerDTD => once!(self, ver_dtd, tag, self.token()?),
+                El::VerProto => once!(self, ver_proto, tag, self.token()?),
+                El::SessionID => once!(self, session_id, tag, {
+                    let t = self.token()?;
+                    SessionId::new(t)
+                        .map_err(|e| self.err_closed(ErrorKind::InvalidValue(e), tag.at, tag.el))?
+                }),
+                El::MsgID => once!(self, msg_id, tag, self.parse::<MsgId>(&tag)?),
+                El::Target => once!(self, target, tag, {
+                    let (loc_uri, loc_name) = self.loc()?;
+                    Target { loc_uri, loc_name }
+                }),
+                El::Source => once!(self, source, tag, {
+                    let (loc_uri, loc_name) = self.loc()?;
+                    Source { loc_uri, loc_name }
+                }),
+                El::RespURI => once!(self, resp_uri, tag, self.token()?),
+                El::NoResp => flag!(self, no_resp, tag),
+                El::Cred => once!(self, cred, tag, {
+                    let (c, s) = self.cred()?;
+                    span = Some(s);
+                    c
+                }),
+                El::Meta => once!(self, meta, tag, self.meta()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        let hdr = SyncHdr {
+            ver_dtd: self.required(ver_dtd, "VerDTD")?,
+            ver_proto: self.required(ver_proto, "VerProto")?,
+            session_id: self.required(session_id, "SessionID")?,
+            msg_id: self.required(msg_id, "MsgID")?,
+            target: self.required(target, "Target")?,
+            source: self.required(source, "Source")?,
+            resp_uri,
+            no_resp,
+            cred,
+            meta,
+        };
+        Ok((hdr, span))
+    }
+
+    /// `Target`/`Source`: `(LocURI, LocName?)`.
+    fn loc(&mut self) -> Result<(Cow<'a, str>, Option<Cow<'a, str>>)> {
+        let mut loc_uri = None;
+        let mut loc_name = None;
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.el {
+                El::LocURI => once!(self, loc_uri, tag, self.token()?),
+                El::LocName => once!(self, loc_name, tag, self.token()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok((self.required(loc_uri, "LocURI")?, loc_name))
+    }
+
+    /// `SourceParent`/`TargetParent`: `(LocURI)`.
+    fn parent_loc(&mut self) -> Result<Cow<'a, str>> {
+        let mut loc_uri = None;
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.el {
+                El::LocURI => once!(self, loc_uri, tag, self.token()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        self.required(loc_uri, "LocURI")
+    }
+
+    /// `Cred (Meta?, Data)`, with the MAC span of the `Data`: the one locator.
+    fn cred(&mut self) -> Result<(Cred<'a>, CredSpan)> {
+        let mut meta = None;
+        let mut data = None;
+        let mut span = Err(CredDataForm::NoContent);
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.el {
+                El::Meta => once!(self, meta, tag, self.meta()?),
+                El::Data => once!(self, data, tag, {
+                    let c = self.content()?;
+                    span = cred_span(&c, self.input);
+                    c.acc.into_cow()
+                }),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        let data = self.required(data, "Data")?;
+        Ok((Cred { meta, data }, span))
+    }
+
+    fn chal(&mut self) -> Result<Chal<'a>> {
+        let mut meta = None;
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.el {
+                El::Meta => once!(self, meta, tag, self.meta()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Chal {
+            meta: self.required(meta, "Meta")?,
+        })
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // MetInf
+
+    fn meta(&mut self) -> Result<Meta<'a>> {
+        let mut m = Meta::default();
+        self.meta_into(&mut m)?;
+        Ok(m)
+    }
+
+    fn meta_into(&mut self, m: &mut Meta<'a>) -> Result<()> {
+        while let Some(tag) = self.metinf_child()? {
+            match tag.el {
+                El::FieldLevel => flag!(self, m.field_level, tag),
+                El::Format => once!(self, m.format, tag, Format::from_token(self.token()?)),
+                El::Type => once!(self, m.ty, tag, self.token()?),
+                El::Mark => once!(self, m.mark, tag, Mark::from_token(self.token()?)),
+                El::Size => once!(self, m.size, tag, self.count(&tag)?),
+                El::Anchor => once!(self, m.anchor, tag, Box::new(self.anchor()?)),
+                El::Version => once!(self, m.version, tag, self.token()?),
+                El::NextNonce => once!(self, m.next_nonce, tag, self.next_nonce()?),
+                El::MaxMsgSize => once!(self, m.max_msg_size, tag, self.count(&tag)?),
+                El::MaxObjSize => once!(self, m.max_obj_size, tag, self.count(&tag)?),
+                El::EMI => {
+                    let t = self.token()?;
+                    m.emi.push(t);
+                }
+                El::Mem => once!(self, m.mem, tag, Box::new(self.mem()?)),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(())
+    }
+
+    /// `NextNonce`: text as it is, or one `OPAQUE` holding the nonce bytes, given back as the
+    /// base64 text the XML form carries.
+    fn next_nonce(&mut self) -> Result<Cow<'a, str>> {
+        let mut only: Option<&'a [u8]> = None;
+        let mut pieces = 0usize;
+        let save = self.clone();
+        loop {
+            match self.next()? {
+                Ev::Piece(p) => {
+                    pieces += 1;
+                    if p.kind == PieceKind::Opaque {
+                        only = Some(p.bytes);
+                    }
+                }
+                Ev::End => break,
+                Ev::Start(tag) => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        match only {
+            Some(bytes) if pieces == 1 => {
+                if bytes.len() > self.max_text / 4 * 3 {
+                    return Err(self.err_at(ErrorKind::LimitExceeded(Limit::TextLength), save.pos));
+                }
+                Ok(Cow::Owned(
+                    base64::engine::general_purpose::STANDARD.encode(bytes),
+                ))
+            }
+            _ => {
+                *self = save;
+                self.token()
+            }
+        }
+    }
+
+    fn anchor(&mut self) -> Result<Anchor<'a>> {
+        let mut last = None;
+        let mut next = None;
+        while let Some(tag) = self.metinf_child()? {
+            match tag.el {
+                El::Last => once!(self, last, tag, self.token()?),
+                El::Next => once!(self, next, tag, self.token()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Anchor {
+            last,
+            next: self.required(next, "Next")?,
+        })
+    }
+
+    fn mem(&mut self) -> Result<Mem<'a>> {
+        let mut shared_mem = false;
+        let mut free_mem = None;
+        let mut free_id = None;
+        while let Some(tag) = self.metinf_child()? {
+            match tag.el {
+                El::SharedMem => flag!(self, shared_mem, tag),
+                El::FreeMem => once!(self, free_mem, tag, self.token()?),
+                El::FreeID => once!(self, free_id, tag, self.token()?),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Mem {
+            shared_mem,
+            free_mem: self.required(free_mem, "FreeMem")?,
+            free_id: self.required(free_id, "FreeID")?,
+        })
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Body and commands
+
+    fn sync_body(&mut self) -> Result<SyncBody<'a>> {
+        let mut commands = Vec::new();
+        let mut is_final = false;
+        while let Some(tag) = self.child(Ctx::Commands)? {
+            if tag.el == El::Final {
+                flag!(self, is_final, tag);
+                continue;
+            }
+            if is_final {
+                return Err(self
+                    .err_in_parent(ErrorKind::MisplacedElement, tag.at)
+                    .with_detail("command after Final"));
+            }
+            match self.command(&tag, true)? {
+                Some(c) => commands.push(c),
+                None => return Err(self.unexpected(&tag, Ctx::Commands)),
+            }
+        }
+        Ok(SyncBody { commands, is_final })
+    }
+
+    /// A command element (its tag already read); `None` if `tag` names no command allowed here.
+    /// `Results` and `Status` are allowed only at body level.
+    fn command(&mut self, tag: &Tag, body_level: bool) -> Result<Option<Command<'a>>> {
+        Ok(Some(match tag.el {
+            El::Alert => Command::Alert(self.alert()?),
+            El::Add => Command::Add(self.item_command()?),
+            El::Replace => Command::Replace(self.item_command()?),
+            El::Copy => Command::Copy(self.item_command()?),
+            El::Delete => Command::Delete(self.delete()?),
+            El::Exec => Command::Exec(self.exec()?),
+            El::Get => Command::Get(self.get()?),
+            El::Atomic => Command::Atomic(self.container()?),
+            El::Sequence => Command::Sequence(self.container()?),
+            El::Status if body_level => Command::Status(self.status()?),
+            El::Results if body_level => Command::Results(self.results()?),
+            _ => return Ok(None),
+        }))
+    }
+
+    fn alert(&mut self) -> Result<Alert<'a>> {
+        let mut cmd_id = None;
+        let mut no_resp = false;
+        let mut cred = None;
+        let mut data = None;
+        let mut correlator = None;
+        let mut items = Vec::new();
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.el {
+                El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                El::NoResp => flag!(self, no_resp, tag),
+                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                El::Data => once!(self, data, tag, self.parse::<AlertCode>(&tag)?),
+                El::Correlator => once!(self, correlator, tag, self.token()?),
+                El::Item => self.push_item(&mut items)?,
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Alert {
+            cmd_id: self.required(cmd_id, "CmdID")?,
+            no_resp,
+            cred,
+            data,
+            correlator,
+            items,
+        })
+    }
+
+    fn item_command(&mut self) -> Result<ItemCommand<'a>> {
+        let mut cmd_id = None;
+        let mut no_resp = false;
+        let mut cred = None;
+        let mut meta = None;
+        let mut items = Vec::new();
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.el {
+                El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                El::NoResp => flag!(self, no_resp, tag),
+                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
+                El::Item => self.push_item(&mut items)?,
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(ItemCommand {
+            cmd_id: self.required(cmd_id, "CmdID")?,
+            no_resp,
+            cred,
+            meta,
+            items,
+        })
+    }
+
+    fn delete(&mut self) -> Result<Delete<'a>> {
+        let mut cmd_id = None;
+        let mut no_resp = false;
+        let mut archive = false;
+        let mut sft_del = false;
+        let mut cred = None;
+        let mut meta = None;
+        let mut items = Vec::new();
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.el {
+                El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                El::NoResp => flag!(self, no_resp, tag),
+                El::Archive => flag!(self, archive, tag),
+                El::SftDel => flag!(self, sft_del, tag),
+                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
+                El::Item => self.push_item(&mut items)?,
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Delete {
+            cmd_id: self.required(cmd_id, "CmdID")?,
+            no_resp,
+            archive,
+            sft_del,
+            cred,
+            meta,
+            items,
+        })
+    }
+
+    fn exec(&mut self) -> Result<Exec<'a>> {
+        let mut cmd_id = None;
+        let mut no_resp = false;
+        let mut cred = None;
+        let mut meta = None;
+        let mut correlator = None;
+        let mut item = None;
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.el {
+                El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                El::NoResp => flag!(self, no_resp, tag),
+                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
+                El::Correlator => once!(self, correlator, tag, self.token()?),
+                El::Item => once!(self, item, tag, Box::new(self.item()?)),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Exec {
+            cmd_id: self.required(cmd_id, "CmdID")?,
+            no_resp,
+            cred,
+            meta,
+            correlator,
+            item: self.required(item, "Item")?,
+        })
+    }
+
+    fn get(&mut self) -> Result<Get<'a>> {
+        let mut cmd_id = None;
+        let mut no_resp = false;
+        let mut lang = None;
+        let mut cred = None;
+        let mut meta = None;
+        let mut items = Vec::new();
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.el {
+                El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                El::NoResp => flag!(self, no_resp, tag),
+                El::Lang => once!(self, lang, tag, self.token()?),
+                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
+                El::Item => self.push_item(&mut items)?,
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Get {
+            cmd_id: self.required(cmd_id, "CmdID")?,
+            no_resp,
+            lang,
+            cred,
+            meta,
+            items,
+        })
+    }
+
+    fn container(&mut self) -> Result<Container<'a>> {
+        let mut cmd_id = None;
+        let mut no_resp = false;
+        let mut meta = None;
+        let mut commands = Vec::new();
+        while let Some(tag) = self.child(Ctx::Commands)? {
+            match tag.el {
+                El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                El::NoResp => flag!(self, no_resp, tag),
+                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
+                _ => match self.command(&tag, false)? {
+                    Some(c) => commands.push(c),
+                    None => return Err(self.unexpected(&tag, Ctx::Commands)),
+                },
+            }
+        }
+        Ok(Container {
+            cmd_id: self.required(cmd_id, "CmdID")?,
+            no_resp,
+            meta,
+            commands,
+        })
+    }
+
+    fn results(&mut self) -> Result<Results<'a>> {
+        let mut cmd_id = None;
+        let mut msg_ref = None;
+        let mut cmd_ref = None;
+        let mut meta = None;
+        let mut target_ref = None;
+        let mut source_ref = None;
+        let mut items = Vec::new();
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.el {
+                El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                El::MsgRef => once!(self, msg_ref, tag, self.parse::<MsgRef>(&tag)?),
+                El::CmdRef => once!(self, cmd_ref, tag, self.parse::<CmdRef>(&tag)?),
+                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
+                El::TargetRef => once!(self, target_ref, tag, self.token()?),
+                El::SourceRef => once!(self, source_ref, tag, self.token()?),
+                El::Item => self.push_item(&mut items)?,
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Results {
+            cmd_id: self.required(cmd_id, "CmdID")?,
+            msg_ref,
+            cmd_ref: self.required(cmd_ref, "CmdRef")?,
+            meta,
+            target_ref,
+            source_ref,
+            items,
+        })
+    }
+
+    fn status(&mut self) -> Result<Status<'a>> {
+        let mut cmd_id = None;
+        let mut msg_ref = None;
+        let mut cmd_ref = None;
+        let mut cmd = None;
+        let mut target_ref = Vec::new();
+        let mut source_ref = Vec::new();
+        let mut cred = None;
+        let mut chal = None;
+        let mut data = None;
+        let mut items = Vec::new();
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.el {
+                El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
+                El::MsgRef => once!(self, msg_ref, tag, self.parse::<MsgRef>(&tag)?),
+                El::CmdRef => once!(self, cmd_ref, tag, self.parse::<CmdRef>(&tag)?),
+                El::Cmd => once!(self, cmd, tag, self.token()?),
+                El::TargetRef => {
+                    let t = self.token()?;
+                    target_ref.push(t);
+                }
+                El::SourceRef => {
+                    let t = self.token()?;
+                    source_ref.push(t);
+                }
+                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                El::Chal => once!(self, chal, tag, Box::new(self.chal()?)),
+                El::Data => once!(self, data, tag, self.parse::<StatusCode>(&tag)?),
+                El::Item => self.push_item(&mut items)?,
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(Status {
+            cmd_id: self.required(cmd_id, "CmdID")?,
+            msg_ref: self.required(msg_ref, "MsgRef")?,
+            cmd_ref: self.required(cmd_ref, "CmdRef")?,
+            cmd: self.required(cmd, "Cmd")?,
+            target_ref,
+            source_ref,
+            cred,
+            chal,
+            data: self.required(data, "Data")?,
+            items,
+        })
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Item
+
+    fn item(&mut self) -> Result<Item<'a>> {
+        let mut item = Item::default();
+        self.item_into(&mut item)?;
+        Ok(item)
+    }
+
+    fn push_item(&mut self, items: &mut Vec<Item<'a>>) -> Result<()> {
+        items.push(Item::default());
+        match items.last_mut() {
+            Some(item) => self.item_into(item),
+            None => Ok(()),
+        }
+    }
+
+    fn item_into(&mut self, item: &mut Item<'a>) -> Result<()> {
+        let mut seen_data = false;
+        while let Some(tag) = self.child(Ctx::Other)? {
+            match tag.el {
+                El::Target => once!(self, item.target, tag, {
+                    let (loc_uri, loc_name) = self.loc()?;
+                    Target { loc_uri, loc_name }
+                }),
+                El::Source => once!(self, item.source, tag, {
+                    let (loc_uri, loc_name) = self.loc()?;
+                    Source { loc_uri, loc_name }
+                }),
+                El::SourceParent => once!(self, item.source_parent, tag, self.parent_loc()?),
+                El::TargetParent => once!(self, item.target_parent, tag, self.parent_loc()?),
+                El::Meta => {
+                    if item.meta.is_some() {
+                        return Err(self.err_in_parent(ErrorKind::DuplicateElement, tag.at));
+                    }
+                    self.meta_into(item.meta.insert(Meta::default()))?;
+                }
+                El::Data => {
+                    if seen_data {
+                        return Err(self.err_in_parent(ErrorKind::DuplicateElement, tag.at));
+                    }
+                    seen_data = true;
+                    item.data = Some(self.item_data()?);
+                }
+                El::MoreData => flag!(self, item.more_data, tag),
+                _ => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        Ok(())
+    }
+
+    /// `Item/Data`: its carriage follows from the shape of its pieces (see the crate docs).
+    fn item_data(&mut self) -> Result<ItemData<'a>> {
+        let c = self.content()?;
+        let carriage = match (c.strings, c.opaques) {
+            (_, 0) => Carriage::Escaped,
+            (0, n) if n >= 2 && c.first_opaque_empty => Carriage::Xml,
+            (0, _) => Carriage::Cdata,
+            _ => Carriage::Mixed,
+        };
+        Ok(ItemData {
+            value: c.acc.into_cow(),
+            carriage,
+        })
+    }
+}
+
+/// The in-message MAC rule for WBXML: `SyncHdr/Cred/Data` must be exactly one `STR_I`; the span
+/// is its string bytes (after the `0x03` token, before the `0x00` terminator).
+fn cred_span(c: &Content<'_>, input: &[u8]) -> CredSpan {
+    let Some(first) = c.first else {
+        return Err(CredDataForm::NoContent);
+    };
+    if c.pieces() > 1 {
+        return Err(CredDataForm::Pieces);
+    }
+    match first.kind {
+        PieceKind::StrI => {
+            let start = first.at + 1;
+            debug_assert_eq!(
+                input.get(start..start + first.bytes.len()),
+                Some(first.bytes)
+            );
+            Ok(start..start + first.bytes.len())
+        }
+        PieceKind::StrT => Err(CredDataForm::StringTable),
+        PieceKind::Opaque => Err(CredDataForm::Opaque),
+        PieceKind::Entity => Err(CredDataForm::Entity),
+    }
+}
+
+/// Where the first NUL is: a plain loop over the first bytes (most strings are short), then
+/// memchr.
+#[inline]
+fn find_nul(b: &[u8]) -> Option<usize> {
+    const SHORT: usize = 32;
+    let head = b.len().min(SHORT);
+    match b[..head].iter().position(|&c| c == 0) {
+        Some(i) => Some(i),
+        None if b.len() > SHORT => memchr::memchr(0, &b[SHORT..]).map(|i| i + SHORT),
+        None => None,
+    }
+}
+
+fn ds_command(el: El) -> Option<&'static str> {
+    match el {
+        El::Sync | El::Map | El::Put | El::Search | El::Move => Some(el.name()),
+        _ => None,
+    }
+}
+
+/// Whether a piece is a string of XML white space only (skipped between elements).
+fn is_space_piece(p: &Piece<'_>) -> bool {
+    matches!(p.kind, PieceKind::StrI | PieceKind::StrT) && p.bytes.iter().all(|&b| is_xml_ws(b))
+}
+
+fn is_xml_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn trim_ws(s: &str) -> &str {
+    let b = s.as_bytes();
+    let start = b.iter().position(|&c| !is_xml_ws(c)).unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|&c| !is_xml_ws(c))
+        .map_or(start, |i| i + 1);
+    // invariant: XML white space is ASCII, so both ends are on character boundaries.
+    s.get(start..end).unwrap_or("")
+}

@@ -1,0 +1,14 @@
+#![doc = include_str!("../README.md")]
+
+mod decode;
+mod encode;
+mod error;
+mod limits;
+mod names;
+
+pub use decode::{
+    CredSpan, Decoded, DecodedHeader, decode, decode_header, decode_located, looks_like_wbxml,
+};
+pub use encode::{Encoded, Options, encode, encode_with, encoded_len};
+pub use error::{CredDataForm, Error, ErrorKind, Limit};
+pub use limits::Limits;

@@ -87,6 +87,8 @@ impl Step {
             Step::Test => {
                 // The omadm-cli multi-node tests start their own PostgreSQL from these.
                 crate::postgres::ensure()?;
+                // omadm-wbxml's interop tests run libwbxml's tools (they fail without them).
+                cmd::ensure_apt_package("wbxml2xml", "libwbxml2-utils")?;
                 let mut cmd = cargo();
                 cmd.args(["test", "--workspace", "--locked"]);
                 if std::env::var_os("PROPTEST_CASES").is_none() {

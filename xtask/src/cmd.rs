@@ -117,6 +117,39 @@ pub(crate) fn ensure_cargo_subcommand(subcommand: &str, krate: &str) -> Result<(
     Ok(())
 }
 
+/// Makes sure the program `binary` is on `PATH`, installing the Debian package that provides it
+/// with `apt-get` when it is missing, and says which it did (CI runs as root with the package
+/// registry reachable; elsewhere the install fails and says why).
+pub(crate) fn ensure_apt_package(binary: &str, package: &str) -> Result<(), Error> {
+    if on_path(binary) {
+        println!("xtask: using {binary} (Debian package {package})");
+        return Ok(());
+    }
+    println!("xtask: `{binary}` is missing; installing the Debian package {package} with apt-get");
+    let start = Instant::now();
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "--no-install-recommends", package])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+    .map_err(|e| Error::new(format!("{e}: install the Debian package {package}")))?;
+    if !on_path(binary) {
+        return Err(Error::new(format!(
+            "{package} is installed but `{binary}` is still not on PATH"
+        )));
+    }
+    println!(
+        "xtask: installed {package} in {:.0} s",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Whether an executable file named `binary` is in a directory of `PATH`.
+fn on_path(binary: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(binary).is_file()))
+}
+
 /// The command as a shell-like line, with the environment variables we set in front.
 fn show(cmd: &Command) -> String {
     let mut words: Vec<String> = cmd

@@ -1,7 +1,7 @@
 //! Reads a WBXML message and prints its model (or the located error, exit code 1); with
 //! `--from-xml IN OUT`, writes the WBXML encoding of an XML message (decoded with omadm-xml).
 //!
-//! `cargo run -p omadm-wbxml --example inspect -- FILE`
+//! `cargo run -p omadm-wbxml --example wbxml_inspect -- FILE`
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::process::ExitCode;
@@ -39,7 +39,7 @@ fn main() -> ExitCode {
                 Err(e) => fail(&format!("{input}: {e}")),
             }
         }
-        _ => fail("usage: inspect FILE | inspect --from-xml IN.xml OUT.wbxml"),
+        _ => fail("usage: wbxml_inspect FILE | wbxml_inspect --from-xml IN.xml OUT.wbxml"),
     }
 }
 

@@ -89,6 +89,8 @@ impl Step {
                 crate::postgres::ensure()?;
                 // omadm-wbxml's interop tests run libwbxml's tools (they fail without them).
                 cmd::ensure_apt_package("wbxml2xml", "libwbxml2-utils")?;
+                // The status page test runs headless Chromium (it fails without it).
+                cmd::ensure_apt_package("chromium", "chromium")?;
                 let mut cmd = cargo();
                 cmd.args(["test", "--workspace", "--locked"]);
                 if std::env::var_os("PROPTEST_CASES").is_none() {

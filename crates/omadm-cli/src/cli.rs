@@ -184,6 +184,22 @@ pub(crate) struct ServeArgs {
     /// Most messages per group commit.
     #[arg(long, value_name = "N", default_value_t = 1024)]
     pub(crate) max_batch: usize,
+    /// Log lines as text or as JSON objects (one per line, fields at the top level).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub(crate) log_format: LogFormat,
+    /// Seconds between the info lines that sum up the traffic (0: none).
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub(crate) summary_interval: f64,
+}
+
+/// How `serve` writes its log lines (to stderr).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line (for log shippers).
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -53,16 +53,22 @@ pub(crate) fn warn(message: &str) {
     eprintln!("warning: {message}");
 }
 
-/// Sends `tracing` output to stderr; `OMADM_LOG` (error, warn, info, debug, trace) overrides
-/// `default`.
-pub(crate) fn init_tracing(default: tracing::Level) {
+/// Sends `tracing` output to stderr, as text or JSON lines; `OMADM_LOG` (error, warn, info,
+/// debug, trace) overrides `default`.
+pub(crate) fn init_tracing(default: tracing::Level, format: cli::LogFormat) {
     let level = std::env::var("OMADM_LOG")
         .ok()
         .and_then(|v| v.trim().parse::<tracing::Level>().ok())
         .unwrap_or(default);
-    let _ = tracing_subscriber::fmt()
+    // Colours only for a terminal: a log file or a pipe gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .with_max_level(level)
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    let _ = match format {
+        cli::LogFormat::Text => builder.try_init(),
+        cli::LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
 }

@@ -12,7 +12,7 @@ use omadm_verifier::{
 
 use crate::config::{Device, Devices};
 use crate::error::CliError;
-use crate::server::{Checked, Gate, Reason, Transport};
+use crate::server::{Checked, Gate, Reason, ReplayView, Transport};
 use crate::store::{AcceptedMessage, ReportRecord};
 
 /// Ignored in the writer: the device's stored anti-replay state cannot be read. Its messages are
@@ -87,11 +87,9 @@ impl Gate for ServerSide {
         body: &[u8],
         transport: &Transport<'_>,
     ) -> Result<Checked<ReplayClaim>, Reason> {
+        // Not logged here: the writer counts every ignored message and logs a sample.
         self.authenticate(body, transport.hmac_header)
-            .map_err(|ignored| {
-                tracing::debug!(reason = %ignored.reason(), "message ignored");
-                ignored.reason().as_str()
-            })
+            .map_err(|ignored| ignored.reason().as_str())
     }
 
     fn replay(
@@ -114,6 +112,19 @@ impl Gate for ServerSide {
             .record(&checked.claim, SystemTime::now())
             .map_err(|ignored| ignored.reason().as_str())?;
         Ok(replay.to_bytes())
+    }
+
+    fn replay_view(&self, username: &str, state: &[u8]) -> Option<ReplayView> {
+        let replay = ReplayState::from_bytes(state).ok()?;
+        let nonce = self.devices.get(username).map(DeviceSecret::nonce);
+        Some(ReplayView {
+            windows: replay.len(),
+            highest_msg_id: nonce.and_then(|n| replay.highest(n)).map(|m| m.get()),
+            last_accepted_ms: replay
+                .last_accepted()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .and_then(|d| i64::try_from(d.as_millis()).ok()),
+        })
     }
 }
 

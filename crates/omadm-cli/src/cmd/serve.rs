@@ -13,7 +13,7 @@ use crate::store::{self, Location, NullStore, ReportStore};
 use crate::verification::ServerSide;
 
 pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
-    crate::init_tracing(tracing::Level::INFO);
+    crate::init_tracing(tracing::Level::INFO, args.log_format);
     let devices = Devices::load(&args.devices)?;
     devices.warn_plain_secrets_for_server();
     let gate = Arc::new(ServerSide::new(&devices, args.max_msg_size)?);
@@ -35,6 +35,7 @@ pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
             period: Duration::from_millis(args.tick_ms),
             max_batch: args.max_batch.max(1),
         },
+        summary_interval: summary_interval(args.summary_interval)?,
         ..ServerConfig::new(args.listen)
     };
     rt.block_on(async {
@@ -74,6 +75,14 @@ pub(crate) fn seconds(flag: &str, secs: f64) -> Result<Duration, CliError> {
         .ok()
         .filter(|d| !d.is_zero())
         .ok_or_else(|| CliError::input(format!("{flag}: expected a positive number of seconds")))
+}
+
+/// `--summary-interval`: 0 for none, else a positive number of seconds.
+fn summary_interval(secs: f64) -> Result<Option<Duration>, CliError> {
+    if secs == 0.0 {
+        return Ok(None);
+    }
+    seconds("--summary-interval", secs).map(Some)
 }
 
 /// SIGINT (Ctrl-C) or SIGTERM.

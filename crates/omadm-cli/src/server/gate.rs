@@ -1,6 +1,7 @@
 //! The seam between the HTTP edge and the protocol logic: the verification steps the server
 //! runs, split where the anti-replay check must join the database transaction.
 
+use super::status::ReplayView;
 use crate::store::AcceptedMessage;
 
 /// Why a message was ignored: a stable, lowercase label for logs and metrics. The sender never
@@ -51,4 +52,11 @@ pub(crate) trait Gate: Send + Sync + 'static {
         checked: &Checked<Self::Claim>,
         state: Option<&[u8]>,
     ) -> Result<Vec<u8>, Reason>;
+
+    /// What the status page shows of a device's stored anti-replay state (`None`: nothing the
+    /// gate can read).
+    fn replay_view(&self, username: &str, state: &[u8]) -> Option<ReplayView> {
+        let _ = (username, state);
+        None
+    }
 }

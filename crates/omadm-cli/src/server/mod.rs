@@ -8,6 +8,8 @@
 
 pub(crate) mod gate;
 pub(crate) mod metrics;
+pub(crate) mod status;
+mod summary;
 pub(crate) mod writer;
 
 use std::io;
@@ -20,7 +22,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use http_body_util::BodyExt;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -34,6 +36,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use self::gate::{BODY_ERROR, BODY_TIMEOUT, MEDIA_TYPE, OVERSIZE};
 pub(crate) use self::gate::{Checked, Gate, Reason, Transport};
 pub(crate) use self::metrics::Metrics;
+pub(crate) use self::status::ReplayView;
 pub(crate) use self::writer::{Outcome, Tick};
 use self::writer::{Work, WriterHandle};
 use crate::store::ReportStore;
@@ -49,6 +52,8 @@ pub(crate) struct ServerConfig {
     pub(crate) max_connections: usize,
     pub(crate) tick: Tick,
     pub(crate) shutdown_grace: Duration,
+    /// How often one info line sums up what happened (`None`: never).
+    pub(crate) summary_interval: Option<Duration>,
 }
 
 impl ServerConfig {
@@ -63,6 +68,7 @@ impl ServerConfig {
             max_connections: 1024,
             tick: Tick::default(),
             shutdown_grace: Duration::from_secs(10),
+            summary_interval: Some(Duration::from_secs(60)),
         }
     }
 }
@@ -109,6 +115,14 @@ pub(crate) async fn start<G: Gate>(
         Some(l) => Some(l.local_addr()?),
         None => None,
     };
+    // The status page reads the store on a connection of its own, opened before the writer
+    // takes the store.
+    let query = match &metrics_listener {
+        Some(_) => store
+            .reader()
+            .map_err(|e| io::Error::other(e.to_string()))?,
+        None => None,
+    };
 
     let (writer, writer_task) = writer::spawn(
         Arc::clone(&gate),
@@ -117,6 +131,7 @@ pub(crate) async fn start<G: Gate>(
         config.tick,
         events,
     );
+    let replay_gate = Arc::clone(&gate);
     let app = Arc::new(App {
         gate,
         writer,
@@ -129,20 +144,22 @@ pub(crate) async fn start<G: Gate>(
         .route("/dm", post(dm_post::<G>))
         .with_state(app);
 
+    let status = Arc::new(status::Status {
+        metrics: Arc::clone(&metrics),
+        query,
+        replay: Arc::new(move |user: &str, state: &[u8]| replay_gate.replay_view(user, state)),
+        facts: status::Facts {
+            max_msg_size: config.max_msg_size,
+            tick_ms: u64::try_from(config.tick.period.as_millis()).unwrap_or(u64::MAX),
+            max_batch: config.tick.max_batch,
+            replay_window: omadm_verifier::WINDOW_WIDTH,
+        },
+    });
+    let summary_task = config
+        .summary_interval
+        .map(|every| summary::spawn(Arc::clone(&metrics), every, shutdown_rx.clone()));
     let metrics_task = metrics_listener.map(|l| {
-        let m = Arc::clone(&metrics);
-        let router = Router::new().route(
-            "/metrics",
-            get(move || {
-                let m = Arc::clone(&m);
-                async move {
-                    (
-                        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-                        m.render(),
-                    )
-                }
-            }),
-        );
+        let router = status::router(status);
         let mut rx = shutdown_rx.clone();
         tokio::spawn(async move {
             let stop = async move { stop_requested(&mut rx).await };
@@ -158,7 +175,7 @@ pub(crate) async fn start<G: Gate>(
         config.clone(),
         shutdown_rx,
         writer_task,
-        metrics_task,
+        [metrics_task, summary_task],
     ));
     Ok(Running {
         addr,
@@ -175,7 +192,7 @@ async fn accept_loop(
     config: ServerConfig,
     mut shutdown: watch::Receiver<bool>,
     writer_task: JoinHandle<()>,
-    metrics_task: Option<JoinHandle<()>>,
+    side_tasks: [Option<JoinHandle<()>>; 2],
 ) {
     let limit = Arc::new(Semaphore::new(config.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
@@ -228,7 +245,7 @@ async fn accept_loop(
     while connections.join_next().await.is_some() {}
     // Every writer handle is gone now: the writer commits its last tick and stops.
     let _ = writer_task.await;
-    if let Some(task) = metrics_task {
+    for task in side_tasks.into_iter().flatten() {
         let _ = task.await;
     }
     tracing::info!("stopped");

@@ -219,7 +219,7 @@ async fn wrong_method_is_405_and_metrics_live_elsewhere() {
     .await;
     assert_eq!(status, 200);
     assert!(text.contains("omadm_requests_total 1\n"), "{text}");
-    assert!(text.contains("omadm_stored_reports_total 1\n"), "{text}");
+    assert!(text.contains("omadm_reports_stored_total 1\n"), "{text}");
     server.shutdown().await;
 }
 

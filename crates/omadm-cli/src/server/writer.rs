@@ -11,6 +11,7 @@ use tokio::time::{Instant, timeout_at};
 
 use super::gate::{Checked, Gate, Reason};
 use super::metrics::Metrics;
+use super::summary::SAMPLED_PER_INTERVAL;
 use crate::store::{ReportStore, StoreError};
 
 /// What the handler hands to the writer.
@@ -133,23 +134,24 @@ async fn run<G: Gate>(
         };
         let gate2 = Arc::clone(&gate);
         let joined = tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
             let result = commit_with_retries(owned.as_mut(), gate2.as_ref(), &batch);
-            (owned, batch, result)
+            (owned, batch, result, started.elapsed())
         })
         .await;
-        let Ok((owned, batch, result)) = joined else {
+        let Ok((owned, batch, result, took)) = joined else {
             tracing::error!("the storage writer panicked; stopping");
             break;
         };
         store = Some(owned);
         let outcomes = match result {
             Ok(outcomes) => {
-                metrics.commit(batch.len());
+                metrics.commit(batch.len(), took);
                 outcomes
             }
             Err(e) => {
                 tracing::error!(error = %e, messages = batch.len(), "group commit failed; answering 503");
-                metrics.store_error(batch.len());
+                metrics.store_error(batch.len(), took);
                 vec![Outcome::Failed; batch.len()]
             }
         };
@@ -157,8 +159,11 @@ async fn run<G: Gate>(
             match outcome {
                 Outcome::Stored(n) => metrics.accepted(n),
                 Outcome::Ignored(reason) => {
-                    metrics.ignored(reason);
-                    tracing::info!(reason, "message ignored");
+                    // Counted always, logged as a sample: the summary line has the totals.
+                    let nth = metrics.ignored(reason);
+                    if nth <= SAMPLED_PER_INTERVAL {
+                        tracing::debug!(reason, nth, "message ignored (sampled)");
+                    }
                 }
                 Outcome::Failed => {}
             }

@@ -4,6 +4,7 @@
 mod null;
 mod open;
 mod postgres;
+mod query;
 mod sqlite;
 
 use core::fmt;
@@ -11,6 +12,7 @@ use core::fmt;
 pub(crate) use null::NullStore;
 pub(crate) use open::{Location, migrate, open};
 pub(crate) use postgres::PgStore;
+pub(crate) use query::{DeviceSeen, MAX_LIMIT, ReportQuery, SqliteQuery};
 pub(crate) use sqlite::{SqliteStore, StoredReport};
 
 /// One report of an accepted message, as stored.
@@ -53,6 +55,12 @@ pub(crate) struct AcceptedMessage {
 pub(crate) trait ReportStore: Send {
     /// Opens a write transaction. Dropping it without [`StoreTx::commit`] rolls it back.
     fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>, StoreError>;
+
+    /// A read-only view of the same data on a connection of its own, for the status page
+    /// (`None`: the store keeps nothing worth showing).
+    fn reader(&self) -> Result<Option<std::sync::Arc<dyn ReportQuery>>, StoreError> {
+        Ok(None)
+    }
 }
 
 /// One write transaction.

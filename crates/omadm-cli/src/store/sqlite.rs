@@ -12,7 +12,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
-use super::{AcceptedMessage, ReportStore, StoreError, StoreTx};
+use super::{AcceptedMessage, ReportQuery, ReportStore, SqliteQuery, StoreError, StoreTx};
 
 const SCHEMA_VERSION: i64 = 1;
 
@@ -162,6 +162,15 @@ impl ReportStore for SqliteStore {
             version_at_begin: now,
             changed: HashMap::new(),
         }))
+    }
+
+    fn reader(&self) -> Result<Option<std::sync::Arc<dyn ReportQuery>>, StoreError> {
+        match self.conn.path().filter(|p| !p.is_empty()) {
+            Some(path) => Ok(Some(std::sync::Arc::new(SqliteQuery::open(Path::new(
+                path,
+            ))?))),
+            None => Ok(None),
+        }
     }
 }
 

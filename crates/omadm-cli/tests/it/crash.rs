@@ -177,7 +177,7 @@ fn sigkill_mid_load_loses_nothing_answered() {
         "replays stored nothing"
     );
     assert_eq!(
-        restarted.metric("omadm_ignored_messages_total{reason=\"replayed\"}"),
+        restarted.metric("omadm_messages_total{outcome=\"ignored\",reason=\"replayed\"}"),
         acked.len() as u64
     );
 

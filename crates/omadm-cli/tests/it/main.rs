@@ -13,4 +13,5 @@ mod emit;
 mod inspect_lint;
 mod multinode;
 mod send_serve;
+mod status;
 mod verify;

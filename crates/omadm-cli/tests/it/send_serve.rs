@@ -140,22 +140,25 @@ fn thousands_of_reports_from_many_devices() {
         (good_messages + forged_messages + ghost_messages) as u64
     );
     assert_eq!(
-        server.metric("omadm_accepted_messages_total"),
+        server.metric("omadm_messages_total{outcome=\"accepted\",reason=\"\"}"),
         good_messages as u64
     );
     assert_eq!(
-        server.metric("omadm_stored_reports_total"),
+        server.metric("omadm_reports_stored_total"),
         rows.len() as u64
     );
     assert_eq!(
-        server.metric("omadm_ignored_messages_total{reason=\"bad-mac\"}"),
+        server.metric("omadm_messages_total{outcome=\"ignored\",reason=\"bad-mac\"}"),
         forged_messages as u64
     );
     assert_eq!(
-        server.metric("omadm_ignored_messages_total{reason=\"unknown-device\"}"),
+        server.metric("omadm_messages_total{outcome=\"ignored\",reason=\"unknown-device\"}"),
         ghost_messages as u64
     );
-    assert_eq!(server.metric("omadm_failed_messages_total"), 0);
+    assert_eq!(
+        server.metric("omadm_messages_total{outcome=\"failed\",reason=\"store-error\"}"),
+        0
+    );
     let state = std::fs::read_to_string(&state).unwrap();
     assert!(
         state.contains(&format!("\"next_msg_id\": {}", REPEAT + 1)),
@@ -210,18 +213,21 @@ fn the_edge_answers_alike_and_shuts_down_gracefully() {
     );
 
     assert_eq!(
-        server.metric("omadm_ignored_messages_total{reason=\"media-type\"}"),
+        server.metric("omadm_messages_total{outcome=\"ignored\",reason=\"media-type\"}"),
         1
     );
     assert_eq!(
-        server.metric("omadm_ignored_messages_total{reason=\"too-large\"}"),
+        server.metric("omadm_messages_total{outcome=\"ignored\",reason=\"too-large\"}"),
         1
     );
     assert_eq!(
-        server.metric("omadm_ignored_messages_total{reason=\"malformed\"}"),
+        server.metric("omadm_messages_total{outcome=\"ignored\",reason=\"malformed\"}"),
         1
     );
-    assert_eq!(server.metric("omadm_accepted_messages_total"), 1);
+    assert_eq!(
+        server.metric("omadm_messages_total{outcome=\"accepted\",reason=\"\"}"),
+        1
+    );
 
     let status = server
         .terminate(Duration::from_secs(15))

@@ -182,19 +182,31 @@ pub(crate) fn post(
 
 /// A GET; the status and body.
 pub(crate) fn get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
+    let (status, _head, body) = get_with(addr, path, &[])?;
+    Some((status, body))
+}
+
+/// A GET with extra request headers; the status, the response head and the body.
+pub(crate) fn get_with(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Option<(u16, String, String)> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
+    let mut head = format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        let _ = write!(head, "{name}: {value}\r\n");
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).ok()?;
     let mut text = String::new();
     stream.read_to_string(&mut text).ok()?;
     let status = text.split(' ').nth(1)?.parse().ok()?;
-    Some((status, text.split_once("\r\n\r\n")?.1.to_owned()))
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    Some((status, head.to_owned(), body.to_owned()))
 }
 
 fn status_of(stream: &mut TcpStream) -> Option<u16> {
@@ -215,7 +227,18 @@ pub(crate) struct Server {
 impl Server {
     /// Starts `omadm serve` on 127.0.0.1:0 with metrics; waits for its addresses.
     pub(crate) fn start(devices: &str, db: &Path, extra: &[&str]) -> Self {
+        Self::start_with_env(devices, db, extra, &[])
+    }
+
+    /// [`Server::start`] with environment variables (e.g. `OMADM_LOG`).
+    pub(crate) fn start_with_env(
+        devices: &str,
+        db: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Self {
         let mut child = bin()
+            .envs(env.iter().copied())
             .args([
                 "serve",
                 "--listen",

@@ -1,0 +1,295 @@
+//! The status page's facts as JSON: `GET /api/summary`, `/api/reports?device=&limit=` and
+//! `/api/devices?limit=`. The page renders exactly these values.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::rates::Totals;
+use super::{Facts, ReplayView, Status};
+use crate::server::now_ms;
+use crate::store::{DeviceSeen, MAX_LIMIT, StoredReport};
+
+/// Reports listed when the caller gives no `limit`.
+pub(crate) const DEFAULT_REPORTS: usize = 50;
+/// Devices listed when the caller gives no `limit`.
+pub(crate) const DEFAULT_DEVICES: usize = 100;
+/// Seconds of the messages-per-second series.
+pub(crate) const SERIES_SECS: u64 = 300;
+
+/// `GET /api/summary`.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Summary {
+    pub(crate) version: &'static str,
+    pub(crate) now_ms: i64,
+    pub(crate) uptime_secs: u64,
+    /// Whether accepted reports are stored (false with `--store none`).
+    pub(crate) reports_kept: bool,
+    pub(crate) totals: AllTime,
+    pub(crate) last_minute: Window,
+    pub(crate) last_hour: Window,
+    pub(crate) commit: Commit,
+    pub(crate) config: Facts,
+    pub(crate) per_second: Series,
+}
+
+/// Counters since the server started.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct AllTime {
+    pub(crate) requests: u64,
+    pub(crate) accepted: u64,
+    pub(crate) reports_stored: u64,
+    pub(crate) ignored: u64,
+    pub(crate) failed: u64,
+    pub(crate) commits: u64,
+    pub(crate) store_errors: u64,
+    pub(crate) ignored_by_reason: BTreeMap<&'static str, u64>,
+}
+
+/// Sums over the last `secs` seconds, with the mean rates.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Window {
+    pub(crate) secs: u64,
+    pub(crate) accepted: u64,
+    pub(crate) reports: u64,
+    pub(crate) ignored: u64,
+    pub(crate) failed: u64,
+    pub(crate) accepted_per_sec: f64,
+    pub(crate) ignored_per_sec: f64,
+    pub(crate) ignored_by_reason: BTreeMap<&'static str, u64>,
+}
+
+/// Group-commit timing since the start.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Commit {
+    pub(crate) count: u64,
+    pub(crate) mean_ms: Option<f64>,
+    pub(crate) max_ms: f64,
+}
+
+/// Messages per second, oldest first, ending at `end_sec` (Unix seconds).
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Series {
+    pub(crate) end_sec: u64,
+    pub(crate) accepted: Vec<u64>,
+    pub(crate) ignored: Vec<u64>,
+}
+
+/// One stored report.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Report {
+    pub(crate) received_ms: i64,
+    pub(crate) username: String,
+    pub(crate) device_id: String,
+    pub(crate) msg_id: u32,
+    pub(crate) cmd_id: u32,
+    pub(crate) source_uri: Option<String>,
+    #[serde(rename = "type")]
+    pub(crate) alert_type: String,
+    pub(crate) format: String,
+    pub(crate) mark: Option<String>,
+    pub(crate) data: String,
+}
+
+/// One device, as the store and the anti-replay state know it.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Device {
+    pub(crate) username: String,
+    pub(crate) device_id: String,
+    pub(crate) last_seen_ms: i64,
+    pub(crate) reports: u64,
+    pub(crate) last_msg_id: u32,
+    /// `None`: no state saved, or one the gate cannot read.
+    pub(crate) replay: Option<ReplayView>,
+}
+
+/// `GET /api/reports` and `/api/devices` answer with their list under a key, beside the limit
+/// applied.
+#[derive(Debug, Serialize)]
+struct Listing<T> {
+    limit: usize,
+    #[serde(flatten)]
+    items: T,
+}
+
+#[derive(Debug, Serialize)]
+struct Reports {
+    reports: Vec<Report>,
+}
+
+#[derive(Debug, Serialize)]
+struct Devices {
+    devices: Vec<Device>,
+}
+
+/// Query parameters of the lists.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ListParams {
+    pub(crate) device: Option<String>,
+    pub(crate) limit: Option<usize>,
+}
+
+pub(crate) async fn summary(State(status): State<Arc<Status>>) -> Json<Summary> {
+    Json(collect_summary(&status))
+}
+
+pub(crate) async fn reports(
+    State(status): State<Arc<Status>>,
+    Query(params): Query<ListParams>,
+) -> Response {
+    let limit = bounded(params.limit, DEFAULT_REPORTS);
+    let device = params.device.filter(|d| !d.is_empty());
+    match load_reports(&status, device, limit).await {
+        Ok(reports) => Json(Listing {
+            limit,
+            items: Reports { reports },
+        })
+        .into_response(),
+        Err(e) => unavailable(&e),
+    }
+}
+
+pub(crate) async fn devices(
+    State(status): State<Arc<Status>>,
+    Query(params): Query<ListParams>,
+) -> Response {
+    let limit = bounded(params.limit, DEFAULT_DEVICES);
+    match load_devices(&status, limit).await {
+        Ok(devices) => Json(Listing {
+            limit,
+            items: Devices { devices },
+        })
+        .into_response(),
+        Err(e) => unavailable(&e),
+    }
+}
+
+/// A limit between 1 and [`MAX_LIMIT`].
+pub(crate) fn bounded(asked: Option<usize>, default: usize) -> usize {
+    asked.unwrap_or(default).clamp(1, MAX_LIMIT)
+}
+
+fn unavailable(error: &str) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(serde_json::json!({ "error": error })),
+    )
+        .into_response()
+}
+
+/// The counters, the last minute and hour, and the per-second series.
+pub(crate) fn collect_summary(status: &Status) -> Summary {
+    let m = &status.metrics;
+    let s = m.snapshot();
+    let now = now_ms();
+    let end_sec = u64::try_from(now / 1000).unwrap_or(0);
+    let series = m.per_second(SERIES_SECS);
+    Summary {
+        version: env!("CARGO_PKG_VERSION"),
+        now_ms: now,
+        uptime_secs: s.uptime.as_secs(),
+        reports_kept: status.query.is_some(),
+        totals: AllTime {
+            requests: s.requests,
+            accepted: s.accepted_messages,
+            reports_stored: s.stored_reports,
+            ignored: s.ignored_total(),
+            failed: s.failed_messages,
+            commits: s.commits,
+            store_errors: s.store_errors,
+            ignored_by_reason: s.ignored.clone(),
+        },
+        last_minute: window(&m.recent(60)),
+        last_hour: window(&m.recent(3600)),
+        commit: Commit {
+            count: s.commits,
+            mean_ms: s.commit_mean().map(|d| d.as_secs_f64() * 1000.0),
+            max_ms: s.commit_max.as_secs_f64() * 1000.0,
+        },
+        config: status.facts,
+        per_second: Series {
+            end_sec,
+            accepted: series.iter().map(|(a, _)| *a).collect(),
+            ignored: series.iter().map(|(_, i)| *i).collect(),
+        },
+    }
+}
+
+fn window(t: &Totals) -> Window {
+    // invariant: a span is at most 3600 seconds, exact in an f64.
+    #[allow(clippy::cast_precision_loss)]
+    let per_sec = |n: u64| n as f64 / t.secs as f64;
+    Window {
+        secs: t.secs,
+        accepted: t.accepted,
+        reports: t.reports,
+        ignored: t.ignored_total(),
+        failed: t.failed,
+        accepted_per_sec: per_sec(t.accepted),
+        ignored_per_sec: per_sec(t.ignored_total()),
+        ignored_by_reason: t.ignored.clone(),
+    }
+}
+
+/// The most recent reports (off the async workers: the query is blocking I/O).
+pub(crate) async fn load_reports(
+    status: &Status,
+    device: Option<String>,
+    limit: usize,
+) -> Result<Vec<Report>, String> {
+    let Some(query) = status.query.clone() else {
+        return Ok(Vec::new());
+    };
+    let rows = tokio::task::spawn_blocking(move || query.recent_reports(device.as_deref(), limit))
+        .await
+        .map_err(|e| format!("the store query failed: {e}"))?
+        .map_err(|e| e.to_string())?;
+    Ok(rows.into_iter().map(report).collect())
+}
+
+/// The devices seen most recently, with their anti-replay state.
+pub(crate) async fn load_devices(status: &Status, limit: usize) -> Result<Vec<Device>, String> {
+    let Some(query) = status.query.clone() else {
+        return Ok(Vec::new());
+    };
+    let rows = tokio::task::spawn_blocking(move || query.devices(limit))
+        .await
+        .map_err(|e| format!("the store query failed: {e}"))?
+        .map_err(|e| e.to_string())?;
+    Ok(rows.into_iter().map(|d| device(status, d)).collect())
+}
+
+fn report(r: StoredReport) -> Report {
+    Report {
+        received_ms: r.received_ms,
+        username: r.username,
+        device_id: r.device_id,
+        msg_id: r.msg_id,
+        cmd_id: r.cmd_id,
+        source_uri: r.source_uri,
+        alert_type: r.alert_type,
+        format: r.format,
+        mark: r.mark,
+        data: r.data,
+    }
+}
+
+fn device(status: &Status, d: DeviceSeen) -> Device {
+    let replay = d
+        .replay_state
+        .as_deref()
+        .and_then(|state| (status.replay)(&d.username, state));
+    Device {
+        username: d.username,
+        device_id: d.device_id,
+        last_seen_ms: d.last_seen_ms,
+        reports: d.reports,
+        last_msg_id: d.last_msg_id,
+        replay,
+    }
+}

@@ -1,0 +1,192 @@
+//! The read side of a store, for the status page and its JSON API: recent reports and when each
+//! device was last seen. A small trait of its own, so that every back end (SQLite here, a
+//! networked database beside it) answers the page the same way, on a connection of its own that
+//! never waits for the writer.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OpenFlags, params};
+
+use super::{StoreError, StoredReport};
+
+/// Most rows one query returns, whatever the caller asks.
+pub(crate) const MAX_LIMIT: usize = 500;
+
+/// What a device has done, as the store knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DeviceSeen {
+    /// `SyncHdr/Source/LocName`.
+    pub(crate) username: String,
+    /// `SyncHdr/Source/LocURI` of its latest report.
+    pub(crate) device_id: String,
+    /// When its latest report was received (Unix milliseconds).
+    pub(crate) last_seen_ms: i64,
+    /// How many of its reports are stored.
+    pub(crate) reports: u64,
+    /// The highest MsgID among them.
+    pub(crate) last_msg_id: u32,
+    /// Its serialised anti-replay state, if one was saved.
+    pub(crate) replay_state: Option<Vec<u8>>,
+}
+
+/// Read-only questions to a store. Implementations use their own connection (or pool): the
+/// page's queries run beside the writer's transactions and never hold them up.
+pub(crate) trait ReportQuery: Send + Sync {
+    /// The `limit` (at most [`MAX_LIMIT`]) most recent reports, newest first; only those of
+    /// `device` (matched against the username or the device id) if given.
+    fn recent_reports(
+        &self,
+        device: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredReport>, StoreError>;
+
+    /// The `limit` (at most [`MAX_LIMIT`]) devices seen most recently, newest first.
+    fn devices(&self, limit: usize) -> Result<Vec<DeviceSeen>, StoreError>;
+}
+
+/// A read-only connection to a SQLite database (WAL: readers never block the writer).
+#[derive(Debug)]
+pub(crate) struct SqliteQuery {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteQuery {
+    /// Opens `path` read-only.
+    pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(2))?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl ReportQuery for SqliteQuery {
+    fn recent_reports(
+        &self,
+        device: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredReport>, StoreError> {
+        let limit = i64::try_from(limit.min(MAX_LIMIT)).unwrap_or(0);
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT received_ms, device_id, username, msg_id, cmd_id, source_uri, type, format, \
+             mark, data FROM reports WHERE ?1 IS NULL OR username = ?1 OR device_id = ?1 \
+             ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![device, limit], |r| {
+            Ok(StoredReport {
+                received_ms: r.get(0)?,
+                device_id: r.get(1)?,
+                username: r.get(2)?,
+                msg_id: r.get(3)?,
+                cmd_id: r.get(4)?,
+                source_uri: r.get(5)?,
+                alert_type: r.get(6)?,
+                format: r.get(7)?,
+                mark: r.get(8)?,
+                data: r.get(9)?,
+            })
+        })?;
+        rows.collect::<Result<_, _>>().map_err(StoreError::from)
+    }
+
+    fn devices(&self, limit: usize) -> Result<Vec<DeviceSeen>, StoreError> {
+        let limit = i64::try_from(limit.min(MAX_LIMIT)).unwrap_or(0);
+        let conn = self.conn();
+        // SQLite gives the bare column `device_id` from the row holding MAX(received_ms).
+        let mut stmt = conn.prepare_cached(
+            "SELECT r.username, r.device_id, MAX(r.received_ms), COUNT(*), MAX(r.msg_id), \
+             (SELECT s.state FROM replay_state s WHERE s.username = r.username) \
+             FROM reports r GROUP BY r.username ORDER BY 3 DESC, 1 LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![limit], |r| {
+            Ok(DeviceSeen {
+                username: r.get(0)?,
+                device_id: r.get(1)?,
+                last_seen_ms: r.get(2)?,
+                reports: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+                last_msg_id: r.get(4)?,
+                replay_state: r.get(5)?,
+            })
+        })?;
+        rows.collect::<Result<_, _>>().map_err(StoreError::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use crate::store::{AcceptedMessage, ReportRecord, ReportStore as _, SqliteStore};
+
+    fn message(user: &str, msg_id: u32, data: &str) -> AcceptedMessage {
+        AcceptedMessage {
+            username: user.to_owned(),
+            device_id: format!("IMEI:{user}"),
+            msg_id,
+            reports: vec![ReportRecord {
+                cmd_id: 1,
+                source_uri: None,
+                alert_type: "urn:x".to_owned(),
+                format: "chr".to_owned(),
+                mark: None,
+                data: data.to_owned(),
+            }],
+        }
+    }
+
+    #[test]
+    fn recent_reports_and_devices_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        let reader = store.reader().unwrap().unwrap();
+        let mut tx = store.begin().unwrap();
+        tx.insert(10, &message("a", 1, "first")).unwrap();
+        tx.insert(20, &message("b", 1, "second")).unwrap();
+        tx.insert(30, &message("a", 2, "third")).unwrap();
+        tx.save_replay_state("a", b"state").unwrap();
+        tx.commit().unwrap();
+
+        let all = reader.recent_reports(None, 10).unwrap();
+        let data: Vec<&str> = all.iter().map(|r| r.data.as_str()).collect();
+        assert_eq!(data, ["third", "second", "first"]);
+        assert_eq!(reader.recent_reports(None, 1).unwrap().len(), 1);
+        let of_b = reader.recent_reports(Some("IMEI:b"), 10).unwrap();
+        assert_eq!(of_b.len(), 1);
+        assert_eq!(of_b[0].data, "second");
+        assert_eq!(reader.recent_reports(Some("a"), 10).unwrap().len(), 2);
+        assert!(
+            reader
+                .recent_reports(Some("nobody"), 10)
+                .unwrap()
+                .is_empty()
+        );
+
+        let devices = reader.devices(10).unwrap();
+        assert_eq!(devices.len(), 2);
+        assert_eq!(
+            (
+                devices[0].username.as_str(),
+                devices[0].last_seen_ms,
+                devices[0].reports,
+                devices[0].last_msg_id
+            ),
+            ("a", 30, 2, 2)
+        );
+        assert_eq!(devices[0].replay_state.as_deref(), Some(&b"state"[..]));
+        assert_eq!(devices[1].username, "b");
+        assert_eq!(devices[1].replay_state, None);
+    }
+}

@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
 use super::*;
-use crate::store::{AcceptedMessage, NullStore, ReportRecord, SqliteStore};
+use crate::store::{AcceptedMessage, NullStore, SqliteStore};
 
 /// Body `user:msg_id:data`; known users `dev1`, `dev2`; the replay state is the seen MsgIDs.
 struct StubGate;
@@ -29,19 +29,7 @@ impl Gate for StubGate {
             return Err("unknown_device");
         }
         Ok(Checked {
-            message: AcceptedMessage {
-                username: user.to_owned(),
-                device_id: format!("IMEI:{user}"),
-                msg_id,
-                reports: vec![ReportRecord {
-                    cmd_id: 1,
-                    source_uri: None,
-                    alert_type: "urn:test".to_owned(),
-                    format: "chr".to_owned(),
-                    mark: None,
-                    data: data.to_owned(),
-                }],
-            },
+            message: AcceptedMessage::one_report(user, msg_id, data),
             claim: msg_id,
         })
     }

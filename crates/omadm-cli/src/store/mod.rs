@@ -45,6 +45,26 @@ pub(crate) struct AcceptedMessage {
     pub(crate) reports: Vec<ReportRecord>,
 }
 
+#[cfg(test)]
+impl AcceptedMessage {
+    /// A message of `user` (device id `IMEI:{user}`) with one `chr` report of `data`.
+    pub(crate) fn one_report(user: &str, msg_id: u32, data: &str) -> Self {
+        Self {
+            username: user.to_owned(),
+            device_id: format!("IMEI:{user}"),
+            msg_id,
+            reports: vec![ReportRecord {
+                cmd_id: 1,
+                source_uri: None,
+                alert_type: "urn:test".to_owned(),
+                format: "chr".to_owned(),
+                mark: None,
+                data: data.to_owned(),
+            }],
+        }
+    }
+}
+
 /// A storage back end. One writer owns it; every change happens inside a [`StoreTx`].
 ///
 /// The contract that makes the HTTP edge safe: what a committed transaction wrote survives a

@@ -84,20 +84,7 @@ impl ReportQuery for SqliteQuery {
              mark, data FROM reports WHERE ?1 IS NULL OR username = ?1 OR device_id = ?1 \
              ORDER BY id DESC LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![device, limit], |r| {
-            Ok(StoredReport {
-                received_ms: r.get(0)?,
-                device_id: r.get(1)?,
-                username: r.get(2)?,
-                msg_id: r.get(3)?,
-                cmd_id: r.get(4)?,
-                source_uri: r.get(5)?,
-                alert_type: r.get(6)?,
-                format: r.get(7)?,
-                mark: r.get(8)?,
-                data: r.get(9)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![device, limit], super::sqlite::stored_report)?;
         rows.collect::<Result<_, _>>().map_err(StoreError::from)
     }
 
@@ -128,22 +115,10 @@ impl ReportQuery for SqliteQuery {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use crate::store::{AcceptedMessage, ReportRecord, ReportStore as _, SqliteStore};
+    use crate::store::{AcceptedMessage, ReportStore as _, SqliteStore};
 
     fn message(user: &str, msg_id: u32, data: &str) -> AcceptedMessage {
-        AcceptedMessage {
-            username: user.to_owned(),
-            device_id: format!("IMEI:{user}"),
-            msg_id,
-            reports: vec![ReportRecord {
-                cmd_id: 1,
-                source_uri: None,
-                alert_type: "urn:x".to_owned(),
-                format: "chr".to_owned(),
-                mark: None,
-                data: data.to_owned(),
-            }],
-        }
+        AcceptedMessage::one_report(user, msg_id, data)
     }
 
     #[test]

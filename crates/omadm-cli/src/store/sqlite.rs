@@ -51,8 +51,8 @@ pub(crate) struct SqliteStore {
     data_version: Option<i64>,
 }
 
-/// One row of the `reports` table.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One row of the `reports` table (serialised as the status API shows it).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub(crate) struct StoredReport {
     pub(crate) received_ms: i64,
     pub(crate) device_id: String,
@@ -60,6 +60,7 @@ pub(crate) struct StoredReport {
     pub(crate) msg_id: u32,
     pub(crate) cmd_id: u32,
     pub(crate) source_uri: Option<String>,
+    #[serde(rename = "type")]
     pub(crate) alert_type: String,
     pub(crate) format: String,
     pub(crate) mark: Option<String>,
@@ -124,22 +125,26 @@ impl SqliteStore {
             "SELECT received_ms, device_id, username, msg_id, cmd_id, source_uri, type, format, \
              mark, data FROM reports ORDER BY id",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(StoredReport {
-                received_ms: r.get(0)?,
-                device_id: r.get(1)?,
-                username: r.get(2)?,
-                msg_id: r.get(3)?,
-                cmd_id: r.get(4)?,
-                source_uri: r.get(5)?,
-                alert_type: r.get(6)?,
-                format: r.get(7)?,
-                mark: r.get(8)?,
-                data: r.get(9)?,
-            })
-        })?;
+        let rows = stmt.query_map([], stored_report)?;
         rows.collect::<Result<_, _>>().map_err(StoreError::from)
     }
+}
+
+/// A row of `SELECT received_ms, device_id, username, msg_id, cmd_id, source_uri, type, format,
+/// mark, data FROM reports`.
+pub(super) fn stored_report(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredReport> {
+    Ok(StoredReport {
+        received_ms: r.get(0)?,
+        device_id: r.get(1)?,
+        username: r.get(2)?,
+        msg_id: r.get(3)?,
+        cmd_id: r.get(4)?,
+        source_uri: r.get(5)?,
+        alert_type: r.get(6)?,
+        format: r.get(7)?,
+        mark: r.get(8)?,
+        data: r.get(9)?,
+    })
 }
 
 impl ReportStore for SqliteStore {

@@ -149,13 +149,16 @@ fn a_message_posted_to_two_nodes_at_once_is_stored_once() {
     assert!(count >= 48, "{count} messages");
     fleet.assert_all_stored_once();
     assert_eq!(
-        sum_metric(&[&a, &b], "omadm_accepted_messages_total"),
+        sum_metric(
+            &[&a, &b],
+            "omadm_messages_total{outcome=\"accepted\",reason=\"\"}"
+        ),
         count
     );
     assert_eq!(
         sum_metric(
             &[&a, &b],
-            "omadm_ignored_messages_total{reason=\"replayed\"}"
+            "omadm_messages_total{outcome=\"ignored\",reason=\"replayed\"}"
         ),
         count
     );
@@ -205,7 +208,7 @@ fn a_device_interleaved_across_two_nodes_is_stored_once_in_one_window() {
     assert_eq!(
         sum_metric(
             &[&a, &b],
-            "omadm_ignored_messages_total{reason=\"replayed\"}"
+            "omadm_messages_total{outcome=\"ignored\",reason=\"replayed\"}"
         ),
         fleet.messages().count() as u64
     );
@@ -288,7 +291,10 @@ fn a_database_restart_mid_load_loses_nothing_answered() {
         assert_eq!(post(nodes[i % 2], "/", MEDIA, &[], &m.body), Some(204));
     }
     assert!(
-        sum_metric(&[&a, &b], "omadm_accepted_messages_total") >= fleet.messages().count() as u64
+        sum_metric(
+            &[&a, &b],
+            "omadm_messages_total{outcome=\"accepted\",reason=\"\"}"
+        ) >= fleet.messages().count() as u64
     );
 }
 

@@ -87,11 +87,16 @@ fn demo_traffic(server: &Server, good: &[Dev]) -> Traffic {
     Traffic { stored, ignored }
 }
 
-/// A server for three devices in `dir`, with `extra` flags and `env`.
+/// A server for three devices in `dir` (SQLite there), with `extra` flags and `env`.
 fn serve(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> (Server, Vec<Dev>) {
+    serve_on(dir, &dir.join("reports.sqlite"), extra, env)
+}
+
+/// [`serve`] with the store `db` (a SQLite path or a PostgreSQL URL).
+fn serve_on(dir: &Path, db: &Path, extra: &[&str], env: &[(&str, &str)]) -> (Server, Vec<Dev>) {
     let good = devs("dev", 3);
     let devices = write(dir, "server.toml", &server_toml(&good));
-    let server = Server::start_with_env(&devices, &dir.join("reports.sqlite"), extra, env);
+    let server = Server::start_with_env(&devices, db, extra, env);
     (server, good)
 }
 
@@ -214,6 +219,34 @@ fn the_api_answers_with_bounded_lists_and_the_counters() {
     // Nothing of this on the DM port.
     assert_eq!(get(server.addr, "/api/summary").unwrap().0, 404);
     assert_eq!(get(server.addr, "/").unwrap().0, 405);
+}
+
+#[test]
+fn the_page_reads_postgresql_too() {
+    let pg = crate::pg::Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (server, good) = serve_on(dir.path(), Path::new(&pg.url), &[], &[]);
+    let traffic = demo_traffic(&server, &good);
+    let (status, body) = get(server.metrics, "/api/reports?device=dev1").unwrap();
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["reports"][0]["data"], HOSTILE);
+    assert_eq!(v["reports"][0]["msg_id"], 1);
+    let (_, body) = get(server.metrics, "/api/devices").unwrap();
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let list = v["devices"].as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    assert!(
+        list.iter().all(|d| d["replay"]["highest_msg_id"] == 1),
+        "{v}"
+    );
+    let (_, page) = get(server.metrics, "/").unwrap();
+    assert!(page.contains("accepted reports stored"), "{page}");
+    assert_eq!(
+        page.matches("<tr class=\"report\">").count(),
+        traffic.stored.len()
+    );
+    assert!(!page.contains("<script"));
 }
 
 /// One sample line of the text exposition format.
@@ -565,7 +598,7 @@ fn headless(url: &str, mode: &str, profile: &Path) -> String {
             "--disable-gpu",
             "--disable-background-networking",
             "--no-first-run",
-            "--window-size=1280,1700",
+            "--window-size=1280,1400",
             "--hide-scrollbars",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))

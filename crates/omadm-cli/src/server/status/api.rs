@@ -80,22 +80,6 @@ pub(crate) struct Series {
     pub(crate) ignored: Vec<u64>,
 }
 
-/// One stored report.
-#[derive(Clone, Debug, Serialize)]
-pub(crate) struct Report {
-    pub(crate) received_ms: i64,
-    pub(crate) username: String,
-    pub(crate) device_id: String,
-    pub(crate) msg_id: u32,
-    pub(crate) cmd_id: u32,
-    pub(crate) source_uri: Option<String>,
-    #[serde(rename = "type")]
-    pub(crate) alert_type: String,
-    pub(crate) format: String,
-    pub(crate) mark: Option<String>,
-    pub(crate) data: String,
-}
-
 /// One device, as the store and the anti-replay state know it.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct Device {
@@ -119,7 +103,7 @@ struct Listing<T> {
 
 #[derive(Debug, Serialize)]
 struct Reports {
-    reports: Vec<Report>,
+    reports: Vec<StoredReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -241,15 +225,14 @@ pub(crate) async fn load_reports(
     status: &Status,
     device: Option<String>,
     limit: usize,
-) -> Result<Vec<Report>, String> {
+) -> Result<Vec<StoredReport>, String> {
     let Some(query) = status.query.clone() else {
         return Ok(Vec::new());
     };
-    let rows = tokio::task::spawn_blocking(move || query.recent_reports(device.as_deref(), limit))
+    tokio::task::spawn_blocking(move || query.recent_reports(device.as_deref(), limit))
         .await
         .map_err(|e| format!("the store query failed: {e}"))?
-        .map_err(|e| e.to_string())?;
-    Ok(rows.into_iter().map(report).collect())
+        .map_err(|e| e.to_string())
 }
 
 /// The devices seen most recently, with their anti-replay state.
@@ -262,21 +245,6 @@ pub(crate) async fn load_devices(status: &Status, limit: usize) -> Result<Vec<De
         .map_err(|e| format!("the store query failed: {e}"))?
         .map_err(|e| e.to_string())?;
     Ok(rows.into_iter().map(|d| device(status, d)).collect())
-}
-
-fn report(r: StoredReport) -> Report {
-    Report {
-        received_ms: r.received_ms,
-        username: r.username,
-        device_id: r.device_id,
-        msg_id: r.msg_id,
-        cmd_id: r.cmd_id,
-        source_uri: r.source_uri,
-        alert_type: r.alert_type,
-        format: r.format,
-        mark: r.mark,
-        data: r.data,
-    }
 }
 
 fn device(status: &Status, d: DeviceSeen) -> Device {

@@ -12,7 +12,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use super::Status;
-use super::api::{self, DEFAULT_DEVICES, DEFAULT_REPORTS, Device, Report, Summary};
+use super::api::{self, DEFAULT_DEVICES, DEFAULT_REPORTS, Device, Summary};
+use crate::store::StoredReport;
 
 /// The stylesheet, inlined into every page.
 const CSS: &str = include_str!("page.css");
@@ -46,7 +47,7 @@ pub(crate) async fn handler(State(status): State<Arc<Status>>) -> Response {
 /// The whole page.
 pub(crate) fn render(
     summary: &Summary,
-    reports: &Result<Vec<Report>, String>,
+    reports: &Result<Vec<StoredReport>, String>,
     devices: &Result<Vec<Device>, String>,
 ) -> String {
     let mut h = String::with_capacity(32 * 1024);
@@ -321,56 +322,70 @@ fn count_cell(n: Option<u64>) -> String {
     }
 }
 
-fn reports_table(h: &mut String, s: &Summary, reports: &Result<Vec<Report>, String>) {
-    let _ = write!(
-        h,
-        "<section id=\"reports\"><h2>Recent accepted reports <small>newest first, at most \
-         {DEFAULT_REPORTS}</small></h2>"
-    );
-    match reports {
+/// The rows of a list, or `None` after writing why there are none (a store error, no store,
+/// nothing yet).
+fn rows_or_why<'r, T>(
+    h: &mut String,
+    s: &Summary,
+    rows: &'r Result<Vec<T>, String>,
+    none_yet: &str,
+) -> Option<&'r [T]> {
+    match rows {
         Err(e) => {
             let _ = write!(
                 h,
                 "<p class=\"error\">The store did not answer: {}</p>",
                 escape(e)
             );
+            None
         }
         Ok(_) if !s.reports_kept => {
             h.push_str("<p class=\"empty\">Reports are not kept (--store none).</p>");
+            None
         }
         Ok(rows) if rows.is_empty() => {
-            h.push_str("<p class=\"empty\">No report stored yet.</p>");
+            let _ = write!(h, "<p class=\"empty\">{none_yet}</p>");
+            None
         }
-        Ok(rows) => {
-            h.push_str(
-                "<table><thead><tr><th>received (UTC)</th><th>device</th><th class=\"num\">MsgID</th>\
+        Ok(rows) => Some(rows),
+    }
+}
+
+fn reports_table(h: &mut String, s: &Summary, reports: &Result<Vec<StoredReport>, String>) {
+    let _ = write!(
+        h,
+        "<section id=\"reports\"><h2>Recent accepted reports <small>newest first, at most \
+         {DEFAULT_REPORTS}</small></h2>"
+    );
+    if let Some(rows) = rows_or_why(h, s, reports, "No report stored yet.") {
+        h.push_str(
+            "<table><thead><tr><th>received (UTC)</th><th>device</th><th class=\"num\">MsgID</th>\
                  <th>Type</th><th>Format</th><th>Mark</th><th>data</th></tr></thead><tbody>",
-            );
-            for r in rows {
-                let mark = r.mark.as_deref().unwrap_or("informational");
-                let absent = if r.mark.is_none() { " (absent)" } else { "" };
-                let _ = write!(
-                    h,
-                    "<tr class=\"report\"><td>{}</td><td><b>{}</b><br><code>{}</code></td>\
+        );
+        for r in rows {
+            let mark = r.mark.as_deref().unwrap_or("informational");
+            let absent = if r.mark.is_none() { " (absent)" } else { "" };
+            let _ = write!(
+                h,
+                "<tr class=\"report\"><td>{}</td><td><b>{}</b><br><code>{}</code></td>\
                      <td class=\"num\">{}</td><td><code>{}</code>{}</td><td><code>{}</code></td>\
                      <td><span class=\"mark {m}\">{m}{absent}</span></td>\
                      <td><span class=\"data\" title=\"{}\">{}</span></td></tr>",
-                    utc(r.received_ms),
-                    escape(&r.username),
-                    escape(&r.device_id),
-                    r.msg_id,
-                    escape(&r.alert_type),
-                    r.source_uri
-                        .as_deref()
-                        .map_or_else(String::new, |u| format!("<br><small>{}</small>", escape(u))),
-                    escape(&r.format),
-                    escape(&preview(&r.data, TITLE_CHARS)),
-                    escape(&preview(&r.data, PREVIEW_CHARS)),
-                    m = escape(mark),
-                );
-            }
-            h.push_str("</tbody></table>");
+                utc(r.received_ms),
+                escape(&r.username),
+                escape(&r.device_id),
+                r.msg_id,
+                escape(&r.alert_type),
+                r.source_uri
+                    .as_deref()
+                    .map_or_else(String::new, |u| format!("<br><small>{}</small>", escape(u))),
+                escape(&r.format),
+                escape(&preview(&r.data, TITLE_CHARS)),
+                escape(&preview(&r.data, PREVIEW_CHARS)),
+                m = escape(mark),
+            );
         }
+        h.push_str("</tbody></table>");
     }
     h.push_str("</section>");
 }
@@ -382,59 +397,44 @@ fn devices_table(h: &mut String, s: &Summary, devices: &Result<Vec<Device>, Stri
          MsgIDs below the highest, per nonce</small></h2>",
         s.config.replay_window
     );
-    match devices {
-        Err(e) => {
-            let _ = write!(
-                h,
-                "<p class=\"error\">The store did not answer: {}</p>",
-                escape(e)
-            );
-        }
-        Ok(_) if !s.reports_kept => {
-            h.push_str("<p class=\"empty\">Reports are not kept (--store none).</p>");
-        }
-        Ok(rows) if rows.is_empty() => {
-            h.push_str("<p class=\"empty\">No device has reported yet.</p>");
-        }
-        Ok(rows) => {
-            h.push_str(
-                "<table><thead><tr><th>device</th><th>device id</th><th>last seen</th>\
+    if let Some(rows) = rows_or_why(h, s, devices, "No device has reported yet.") {
+        h.push_str(
+            "<table><thead><tr><th>device</th><th>device id</th><th>last seen</th>\
                  <th class=\"num\">reports</th><th class=\"num\">last MsgID</th>\
                  <th>replay window (current nonce)</th></tr></thead><tbody>",
-            );
-            for d in rows {
-                let replay = match &d.replay {
-                    None => "<span class=\"zero\">–</span>".to_owned(),
-                    Some(v) => {
-                        let highest = v
-                            .highest_msg_id
-                            .map_or_else(|| "none yet".to_owned(), |m| format!("highest {m}"));
-                        let nonces = if v.windows == 1 {
-                            "1 nonce".to_owned()
-                        } else {
-                            format!("{} nonces", v.windows)
-                        };
-                        let last = v.last_accepted_ms.map_or_else(String::new, |ms| {
-                            format!(" · last accepted {}", ago(s.now_ms, ms))
-                        });
-                        format!("{highest} · {nonces} held{last}")
-                    }
-                };
-                let _ = write!(
-                    h,
-                    "<tr class=\"device\"><td><b>{}</b></td><td><code>{}</code></td>\
+        );
+        for d in rows {
+            let replay = match &d.replay {
+                None => "<span class=\"zero\">–</span>".to_owned(),
+                Some(v) => {
+                    let highest = v
+                        .highest_msg_id
+                        .map_or_else(|| "none yet".to_owned(), |m| format!("highest {m}"));
+                    let nonces = if v.windows == 1 {
+                        "1 nonce".to_owned()
+                    } else {
+                        format!("{} nonces", v.windows)
+                    };
+                    let last = v.last_accepted_ms.map_or_else(String::new, |ms| {
+                        format!(" · last accepted {}", ago(s.now_ms, ms))
+                    });
+                    format!("{highest} · {nonces} held{last}")
+                }
+            };
+            let _ = write!(
+                h,
+                "<tr class=\"device\"><td><b>{}</b></td><td><code>{}</code></td>\
                      <td>{} <small>({} UTC)</small></td><td class=\"num\">{}</td>\
                      <td class=\"num\">{}</td><td>{replay}</td></tr>",
-                    escape(&d.username),
-                    escape(&d.device_id),
-                    ago(s.now_ms, d.last_seen_ms),
-                    utc(d.last_seen_ms),
-                    d.reports,
-                    d.last_msg_id,
-                );
-            }
-            h.push_str("</tbody></table>");
+                escape(&d.username),
+                escape(&d.device_id),
+                ago(s.now_ms, d.last_seen_ms),
+                utc(d.last_seen_ms),
+                d.reports,
+                d.last_msg_id,
+            );
         }
+        h.push_str("</tbody></table>");
     }
     h.push_str("</section>");
 }

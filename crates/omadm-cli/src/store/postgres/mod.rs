@@ -11,6 +11,7 @@
 //! The writer calls this store from a blocking thread (`spawn_blocking`), so each step drives
 //! its future with [`Handle::block_on`], bounded by [`STEP_TIMEOUT`].
 
+mod query;
 mod schema;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -21,7 +22,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, R
 use tokio::runtime::Handle;
 use tokio_postgres::NoTls;
 
-use super::{AcceptedMessage, ReportStore, StoreError, StoreTx};
+use super::{AcceptedMessage, ReportQuery, ReportStore, StoreError, StoreTx};
 
 /// The longest any one step (getting a connection, one statement, the commit) may take before
 /// the transaction is given up as lost (and retried by the writer).
@@ -94,6 +95,13 @@ impl ReportStore for PgStore {
             changed: BTreeMap::new(),
             rows: Rows::default(),
         }))
+    }
+
+    fn reader(&self) -> Result<Option<std::sync::Arc<dyn ReportQuery>>, StoreError> {
+        Ok(Some(std::sync::Arc::new(query::PgQuery {
+            pool: self.pool.clone(),
+            rt: self.rt.clone(),
+        })))
     }
 }
 

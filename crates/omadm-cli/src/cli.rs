@@ -36,6 +36,9 @@ pub(crate) enum Command {
     /// Database maintenance (schema migrations) for SQLite files and PostgreSQL URLs.
     #[command(subcommand)]
     Db(DbCommand),
+    /// The device registry in the database, which running servers follow without a restart.
+    #[command(subcommand)]
+    Devices(DevicesCommand),
 }
 
 /// What every emitting command needs.
@@ -154,9 +157,10 @@ pub(crate) struct ServeArgs {
     /// The DM endpoint's address (POST / and /dm).
     #[arg(long, value_name = "ADDR")]
     pub(crate) listen: SocketAddr,
-    /// The devices file (server side: `secret_digest` per device).
+    /// The devices file (server side: `secret_digest` per device). Devices of the database's
+    /// registry (`omadm devices`) are served too, and win over the file's.
     #[arg(long, value_name = "F")]
-    pub(crate) devices: PathBuf,
+    pub(crate) devices: Option<PathBuf>,
     /// The database: a SQLite file (created if missing) or a `postgres://user@host/db` URL.
     #[arg(long, value_name = "PATH|URL", required_if_eq("store", "sqlite"))]
     pub(crate) db: Option<PathBuf>,
@@ -221,4 +225,76 @@ pub(crate) struct DbArgs {
     /// A SQLite file or a `postgres://user@host/db` URL.
     #[arg(long, value_name = "PATH|URL")]
     pub(crate) db: PathBuf,
+}
+
+/// `omadm devices …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum DevicesCommand {
+    /// Add (or replace) every device of a devices file; a `secret` is stored as its digest.
+    Import(DevicesImportArgs),
+    /// Add one device and print its device-side entry (with the secret) once.
+    Add(DevicesAddArgs),
+    /// List the devices (never their secrets or digests).
+    List(DevicesListArgs),
+    /// Give a device a new random nonce and print it (the device must be given it).
+    RotateNonce(DevicesUserArgs),
+    /// Disable a device: its messages are ignored from the next poll of every server on.
+    Disable(DevicesUserArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DevicesImportArgs {
+    /// A SQLite file or a `postgres://user@host/db` URL.
+    #[arg(long, value_name = "PATH|URL")]
+    pub(crate) db: PathBuf,
+    /// The devices file (TOML, `[[device]]` entries).
+    pub(crate) file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("secret_source").required(true).args(["secret_from_stdin", "generate"])))]
+pub(crate) struct DevicesAddArgs {
+    /// A SQLite file or a `postgres://user@host/db` URL.
+    #[arg(long, value_name = "PATH|URL")]
+    pub(crate) db: PathBuf,
+    /// `SyncHdr/Source/LocName`, the Cred username.
+    #[arg(long, value_name = "U")]
+    pub(crate) username: String,
+    /// `SyncHdr/Source/LocURI`.
+    #[arg(long, value_name = "ID")]
+    pub(crate) device_id: String,
+    /// Read the secret from the first line of standard input.
+    #[arg(long)]
+    pub(crate) secret_from_stdin: bool,
+    /// Generate a random 128-bit secret.
+    #[arg(long)]
+    pub(crate) generate: bool,
+    /// Where the MAC travels.
+    #[arg(long, value_enum, default_value_t = Carrier::Cred)]
+    pub(crate) carrier: Carrier,
+    /// The pinned hash: SHA256 or MD5.
+    #[arg(long, value_name = "ALG", default_value = "SHA256")]
+    pub(crate) algorithm: String,
+    /// The pinned MAC construction: digest or rfc2104.
+    #[arg(long, value_name = "C", default_value = "digest")]
+    pub(crate) construction: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DevicesListArgs {
+    /// A SQLite file or a `postgres://user@host/db` URL.
+    #[arg(long, value_name = "PATH|URL")]
+    pub(crate) db: PathBuf,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DevicesUserArgs {
+    /// A SQLite file or a `postgres://user@host/db` URL.
+    #[arg(long, value_name = "PATH|URL")]
+    pub(crate) db: PathBuf,
+    /// The device's username.
+    pub(crate) username: String,
 }

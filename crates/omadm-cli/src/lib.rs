@@ -7,6 +7,7 @@ mod client;
 mod cmd;
 mod config;
 mod error;
+mod registry;
 mod reports;
 mod server;
 mod state;

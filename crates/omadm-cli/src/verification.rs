@@ -2,6 +2,7 @@
 //! verifier's [`DeviceSecret`], and the [`Gate`] that runs `omadm-verifier` behind the HTTP edge.
 
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
 use omadm_dmsec::{Carrier, StoredSecret, Username};
@@ -24,6 +25,9 @@ const REPLAY_STATE_CORRUPT: Reason = "replay-state-corrupt";
 pub(crate) struct ServerSide {
     verifier: Verifier,
     devices: HashMap<String, DeviceSecret>,
+    /// Devices of the database registry, which override the file's (`None`: disabled, or an
+    /// entry that does not validate). Kept up to date by `registry::follow`.
+    registry: RwLock<HashMap<String, Option<Arc<DeviceSecret>>>>,
 }
 
 impl ServerSide {
@@ -37,7 +41,44 @@ impl ServerSide {
         Ok(Self {
             verifier: Verifier::new(max_msg_size),
             devices: secrets,
+            registry: RwLock::default(),
         })
+    }
+
+    /// No device yet: all of them come from the registry.
+    pub(crate) fn registry_only(max_msg_size: usize) -> Self {
+        Self {
+            verifier: Verifier::new(max_msg_size),
+            devices: HashMap::new(),
+            registry: RwLock::default(),
+        }
+    }
+
+    /// Applies registry entries (newer than what was applied before). A disabled entry, or one
+    /// that does not validate (logged), makes the device unknown.
+    pub(crate) fn apply_registry(&self, entries: &[crate::registry::Entry]) {
+        let mut keys = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let secret = if entry.disabled {
+                None
+            } else {
+                match entry.to_devices().and_then(|d| match d.iter().next() {
+                    Some(device) => device_secret(&d, device).map(Some),
+                    None => Ok(None),
+                }) {
+                    Ok(Some(secret)) => Some(Arc::new(secret)),
+                    Ok(None) => None,
+                    Err(e) => {
+                        tracing::error!(username = %entry.username, error = %e, "registry entry refused");
+                        None
+                    }
+                }
+            };
+            keys.push((entry.username.clone(), secret));
+        }
+        if let Ok(mut registry) = self.registry.write() {
+            registry.extend(keys);
+        }
     }
 
     /// The whole verification of one message with a fresh anti-replay state (for `verify`).
@@ -61,10 +102,21 @@ impl ServerSide {
             None => TransportMeta::new(),
         };
         let pending = self.verifier.start(body, &meta)?;
-        let secret = self
-            .devices
-            .get(pending.username())
-            .ok_or(Ignored::new(IgnoreReason::UnknownDevice))?;
+        let unknown = || Ignored::new(IgnoreReason::UnknownDevice);
+        let from_registry = self
+            .registry
+            .read()
+            .ok()
+            .and_then(|r| r.get(pending.username()).cloned());
+        let held;
+        let secret = match from_registry {
+            Some(Some(secret)) => {
+                held = secret;
+                &*held
+            }
+            Some(None) => return Err(unknown()),
+            None => self.devices.get(pending.username()).ok_or_else(unknown)?,
+        };
         let authenticated = pending.authenticate(secret)?;
         let message = AcceptedMessage {
             username: authenticated.username().to_owned(),

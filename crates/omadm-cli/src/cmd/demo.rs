@@ -430,7 +430,7 @@ fn tamper(body: &Bytes) -> Bytes {
     Bytes::from(bytes)
 }
 
-fn random_hex(len: usize) -> Result<String, CliError> {
+pub(crate) fn random_hex(len: usize) -> Result<String, CliError> {
     let mut bytes = vec![0u8; len];
     getrandom::fill(&mut bytes)
         .map_err(|e| CliError::failure(format!("no randomness from the system: {e}")))?;
@@ -440,7 +440,7 @@ fn random_hex(len: usize) -> Result<String, CliError> {
     }))
 }
 
-fn random_nonce() -> Result<String, CliError> {
+pub(crate) fn random_nonce() -> Result<String, CliError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)
         .map_err(|e| CliError::failure(format!("no randomness from the system: {e}")))?;

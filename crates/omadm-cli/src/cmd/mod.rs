@@ -2,6 +2,7 @@
 
 mod db;
 mod demo;
+mod devices;
 mod emit;
 mod inspect;
 mod lint;
@@ -25,5 +26,6 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Send(args) => send::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Db(command) => db::run(&command),
+        Command::Devices(command) => devices::run(&command),
     }
 }

@@ -8,15 +8,27 @@ use std::time::Duration;
 use crate::cli::{ServeArgs, StoreKind};
 use crate::config::Devices;
 use crate::error::{CliError, io_reason};
+use crate::registry::{self, Registry};
 use crate::server::{self, ServerConfig, Tick};
 use crate::store::{self, Location, NullStore, ReportStore};
 use crate::verification::ServerSide;
 
 pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
     crate::init_tracing(tracing::Level::INFO, args.log_format);
-    let devices = Devices::load(&args.devices)?;
-    devices.warn_plain_secrets_for_server();
-    let gate = Arc::new(ServerSide::new(&devices, args.max_msg_size)?);
+    let gate = match &args.devices {
+        Some(path) => {
+            let devices = Devices::load(path)?;
+            devices.warn_plain_secrets_for_server();
+            ServerSide::new(&devices, args.max_msg_size)?
+        }
+        None if args.db.is_some() => ServerSide::registry_only(args.max_msg_size),
+        None => {
+            return Err(CliError::input(
+                "serve needs --devices FILE or a --db whose device registry holds the devices",
+            ));
+        }
+    };
+    let gate = Arc::new(gate);
     let rt = runtime()?;
     let store: Box<dyn ReportStore> = match (args.store, &args.db) {
         (StoreKind::None, _) => Box::new(NullStore::default()),
@@ -25,6 +37,21 @@ pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
             return Err(CliError::input("--db is required with --store sqlite"));
         }
     };
+    if let Some(db) = &args.db {
+        // The registry in the database: loaded before listening, then followed.
+        let location = Location::parse(db);
+        let follower = rt.block_on(async {
+            let registry = Registry::open(&location).await?;
+            let last = registry::load(&registry, &gate).await?;
+            Ok::<_, store::StoreError>(registry::follow(registry, Arc::clone(&gate), last))
+        });
+        let follower = follower.map_err(|e| {
+            CliError::input(format!(
+                "cannot read the device registry in {location}: {e}"
+            ))
+        })?;
+        rt.spawn(follower);
+    }
     let config = ServerConfig {
         metrics_listen: args.metrics_listen,
         max_msg_size: args.max_msg_size,

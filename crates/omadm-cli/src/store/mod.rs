@@ -3,7 +3,7 @@
 
 mod null;
 mod open;
-mod postgres;
+pub(crate) mod postgres;
 mod query;
 mod sqlite;
 

@@ -14,7 +14,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 
 use super::{AcceptedMessage, ReportQuery, ReportStore, SqliteQuery, StoreError, StoreTx};
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS reports (
@@ -35,6 +35,19 @@ CREATE TABLE IF NOT EXISTS replay_state (
     username TEXT PRIMARY KEY,
     state    BLOB NOT NULL         -- the verifier's serialised anti-replay window
 ) WITHOUT ROWID;
+-- version 2: the device registry (see registry/mod.rs)
+CREATE TABLE IF NOT EXISTS devices (
+    username      TEXT    PRIMARY KEY,
+    device_id     TEXT    NOT NULL,
+    secret_digest TEXT    NOT NULL,  -- B64(H(username:secret)); never the secret
+    nonce         TEXT    NOT NULL,
+    algorithm     TEXT    NOT NULL,
+    construction  TEXT    NOT NULL,
+    carrier       TEXT    NOT NULL,
+    disabled      INTEGER NOT NULL DEFAULT 0,
+    version       INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS devices_by_version ON devices (version);
 ";
 
 /// A SQLite database file.

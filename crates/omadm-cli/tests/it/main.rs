@@ -12,6 +12,7 @@ mod demo;
 mod emit;
 mod inspect_lint;
 mod multinode;
+mod registry;
 mod send_serve;
 mod status;
 mod verify;

@@ -237,6 +237,17 @@ impl Server {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Self {
+        let mut args = vec!["--devices", devices, "--db", db.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        Self::spawn(&args, env)
+    }
+
+    /// Starts `omadm serve` on 127.0.0.1:0 with metrics and `args`; waits for its addresses.
+    pub(crate) fn start_with(args: &[&str]) -> Self {
+        Self::spawn(args, &[])
+    }
+
+    fn spawn(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = bin()
             .envs(env.iter().copied())
             .args([
@@ -246,8 +257,7 @@ impl Server {
                 "--metrics-listen",
                 "127.0.0.1:0",
             ])
-            .args(["--devices", devices, "--db", db.to_str().unwrap()])
-            .args(extra)
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -8,10 +8,11 @@ use crate::store::StoreError;
 
 /// `(version, what it does, SQL)`, oldest first. A released migration is never edited: a change
 /// is a new row.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "reports and per-device anti-replay state",
-    "
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "reports and per-device anti-replay state",
+        "
 CREATE TABLE reports (
     id          bigserial PRIMARY KEY,
     received_ms bigint NOT NULL,  -- Unix time in milliseconds
@@ -31,7 +32,26 @@ CREATE TABLE replay_state (
     state    bytea            -- the verifier's serialised window; NULL: never saved
 );
 ",
-)];
+    ),
+    (
+        2,
+        "device registry",
+        "
+CREATE TABLE devices (
+    username      text    PRIMARY KEY,  -- SyncHdr/Source/LocName, the Cred username
+    device_id     text    NOT NULL,     -- SyncHdr/Source/LocURI
+    secret_digest text    NOT NULL,     -- B64(H(username:secret)); never the secret
+    nonce         text    NOT NULL,     -- the last nonce issued (base64)
+    algorithm     text    NOT NULL,
+    construction  text    NOT NULL,
+    carrier       text    NOT NULL,
+    disabled      boolean NOT NULL DEFAULT false,
+    version       bigint  NOT NULL      -- the registry change that last wrote the row
+);
+CREATE INDEX devices_by_version ON devices (version);
+",
+    ),
+];
 
 /// The schema version this build writes and reads.
 pub(crate) const SCHEMA_VERSION: i32 = latest();

@@ -1,0 +1,202 @@
+//! The device registry in the database (SQLite or PostgreSQL), which `omadm devices` edits and
+//! every `omadm serve` node follows without a restart.
+//!
+//! A row holds what a server needs of a device — the secret's digest, never the secret. Every
+//! change gives the row the next `version` (registry writes are serialised: SQLite's write
+//! lock, a table lock in PostgreSQL), so a node that has applied everything up to version `v`
+//! asks only for `version > v`: the poll every [`POLL`] is one indexed query that usually
+//! returns nothing. Rows are turned into `config::Device` by the same validation as a devices
+//! file (`Devices::parse`), so both sources mean the same.
+
+mod pg;
+mod sqlite;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::Devices;
+use crate::error::CliError;
+use crate::store::{Location, StoreError};
+use crate::verification::ServerSide;
+
+/// How often a node asks for registry changes: the longest a change takes to reach it.
+pub(crate) const POLL: Duration = Duration::from_secs(1);
+
+/// One device as the registry holds it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub(crate) struct Entry {
+    pub(crate) username: String,
+    pub(crate) device_id: String,
+    /// `B64(H(username ":" secret))`.
+    #[serde(skip)]
+    pub(crate) secret_digest: String,
+    /// The last nonce issued to the device (base64).
+    pub(crate) nonce: String,
+    /// `SHA256` or `MD5`.
+    pub(crate) algorithm: String,
+    /// `digest` or `rfc2104`.
+    pub(crate) construction: String,
+    /// `cred` or `header`.
+    pub(crate) carrier: String,
+    pub(crate) disabled: bool,
+    /// The change that last wrote the row.
+    pub(crate) version: i64,
+}
+
+impl Entry {
+    /// The entry as a one-device devices file (server side), for `Devices::parse`.
+    pub(crate) fn to_toml(&self) -> String {
+        format!(
+            "[[device]]\nusername = {}\ndevice_id = {}\nsecret_digest = {}\nnonce = {}\n\
+             algorithm = {}\nconstruction = {}\ncarrier = {}\n",
+            toml_str(&self.username),
+            toml_str(&self.device_id),
+            toml_str(&self.secret_digest),
+            toml_str(&self.nonce),
+            toml_str(&self.algorithm),
+            toml_str(&self.construction),
+            toml_str(&self.carrier),
+        )
+    }
+
+    /// The device the entry describes, validated as a devices file entry is.
+    pub(crate) fn to_devices(&self) -> Result<Devices, CliError> {
+        Devices::parse(
+            Path::new(&format!("registry:{}", self.username)),
+            &self.to_toml(),
+        )
+    }
+}
+
+/// A registry, in the database of a `--db` value.
+pub(crate) enum Registry {
+    Sqlite(sqlite::SqliteRegistry),
+    Postgres(pg::PgRegistry),
+}
+
+impl Registry {
+    /// Opens the registry (applying missing migrations).
+    pub(crate) async fn open(location: &Location) -> Result<Self, StoreError> {
+        Ok(match location {
+            Location::Sqlite(path) => Self::Sqlite(sqlite::SqliteRegistry::open(path)?),
+            Location::Postgres(url) => Self::Postgres(pg::PgRegistry::open(url).await?),
+        })
+    }
+
+    /// Inserts or replaces every entry (matched by username) in one transaction; each gets a
+    /// new version. Returns how many rows were written.
+    pub(crate) async fn upsert(&self, entries: &[Entry]) -> Result<usize, StoreError> {
+        match self {
+            Self::Sqlite(r) => r.upsert(entries),
+            Self::Postgres(r) => r.upsert(entries).await,
+        }
+    }
+
+    /// Every entry, by username.
+    pub(crate) async fn list(&self) -> Result<Vec<Entry>, StoreError> {
+        self.changes_since(0).await.map(|mut all| {
+            all.sort_by(|a, b| a.username.cmp(&b.username));
+            all
+        })
+    }
+
+    /// The entries written after `version`, oldest change first.
+    pub(crate) async fn changes_since(&self, version: i64) -> Result<Vec<Entry>, StoreError> {
+        match self {
+            Self::Sqlite(r) => r.changes_since(version),
+            Self::Postgres(r) => r.changes_since(version).await,
+        }
+    }
+
+    /// The entry of `username`, if any.
+    pub(crate) async fn get(&self, username: &str) -> Result<Option<Entry>, StoreError> {
+        Ok(self
+            .changes_since(0)
+            .await?
+            .into_iter()
+            .find(|e| e.username == username))
+    }
+}
+
+/// Applies the whole registry to `gate` once; returns the last version applied (0: empty).
+pub(crate) async fn load(registry: &Registry, gate: &ServerSide) -> Result<i64, StoreError> {
+    let all = registry.changes_since(0).await?;
+    gate.apply_registry(&all);
+    Ok(all.iter().map(|e| e.version).max().unwrap_or(0))
+}
+
+/// Polls for changes every [`POLL`] and applies them, for as long as the runtime runs. A failed
+/// poll (database down) is logged and tried again; the devices known so far keep working.
+pub(crate) async fn follow(registry: Registry, gate: Arc<ServerSide>, mut last: i64) {
+    let mut failing = false;
+    loop {
+        tokio::time::sleep(POLL).await;
+        match registry.changes_since(last).await {
+            Ok(changes) => {
+                if failing {
+                    tracing::info!("device registry reachable again");
+                    failing = false;
+                }
+                if let Some(newest) = changes.iter().map(|e| e.version).max() {
+                    gate.apply_registry(&changes);
+                    tracing::info!(
+                        devices = changes.len(),
+                        version = newest,
+                        "device registry changes applied"
+                    );
+                    last = newest;
+                }
+            }
+            Err(e) => {
+                if !failing {
+                    tracing::warn!(error = %e, "cannot read the device registry; retrying");
+                    failing = true;
+                }
+            }
+        }
+    }
+}
+
+/// A TOML basic string.
+fn toml_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn an_entry_reads_back_as_a_devices_file_entry() {
+        let entry = Entry {
+            username: "dev1".to_owned(),
+            device_id: "IMEI:\"1\"\\\n".to_owned(),
+            secret_digest: "R97sly7ZBZJBy453p8EcsTXjWZs9+cyuHXyPGRtKXlU=".to_owned(),
+            nonce: "AAECAwQFBgcICQoLDA0ODw==".to_owned(),
+            algorithm: "SHA256".to_owned(),
+            construction: "digest".to_owned(),
+            carrier: "cred".to_owned(),
+            disabled: false,
+            version: 3,
+        };
+        let devices = entry.to_devices().unwrap();
+        let device = devices.get("dev1").unwrap();
+        assert_eq!(device.device_id, "IMEI:\"1\"\\\n");
+        assert!(device.secret.is_none());
+        assert!(device.secret_digest.is_some());
+    }
+}

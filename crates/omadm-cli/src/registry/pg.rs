@@ -1,0 +1,85 @@
+//! The registry in PostgreSQL (table `devices`, migration 2). Writers take a table lock so that
+//! versions are given in commit order and a node polling `version > v` misses nothing.
+
+use deadpool_postgres::Pool;
+
+use super::Entry;
+use crate::store::StoreError;
+use crate::store::postgres::{classify, get, pool};
+
+pub(crate) struct PgRegistry {
+    pool: Pool,
+}
+
+impl PgRegistry {
+    pub(crate) async fn open(url: &str) -> Result<Self, StoreError> {
+        crate::store::PgStore::migrate(url).await?;
+        Ok(Self { pool: pool(url)? })
+    }
+
+    pub(crate) async fn upsert(&self, entries: &[Entry]) -> Result<usize, StoreError> {
+        let mut client = get(&self.pool).await?;
+        let tx = client.transaction().await.map_err(classify)?;
+        tx.batch_execute("LOCK TABLE devices IN SHARE ROW EXCLUSIVE MODE")
+            .await
+            .map_err(classify)?;
+        let version: i64 = tx
+            .query_one("SELECT coalesce(max(version), 0) + 1 FROM devices", &[])
+            .await
+            .map_err(classify)?
+            .get(0);
+        let column = |f: fn(&Entry) -> &String| entries.iter().map(f).cloned().collect::<Vec<_>>();
+        let disabled: Vec<bool> = entries.iter().map(|e| e.disabled).collect();
+        tx.execute(
+            "INSERT INTO devices (username, device_id, secret_digest, nonce, algorithm, \
+             construction, carrier, disabled, version) \
+             SELECT u.*, $9::int8 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], \
+             $5::text[], $6::text[], $7::text[], $8::bool[]) AS u \
+             ON CONFLICT (username) DO UPDATE SET device_id = excluded.device_id, \
+             secret_digest = excluded.secret_digest, nonce = excluded.nonce, \
+             algorithm = excluded.algorithm, construction = excluded.construction, \
+             carrier = excluded.carrier, disabled = excluded.disabled, version = excluded.version",
+            &[
+                &column(|e| &e.username),
+                &column(|e| &e.device_id),
+                &column(|e| &e.secret_digest),
+                &column(|e| &e.nonce),
+                &column(|e| &e.algorithm),
+                &column(|e| &e.construction),
+                &column(|e| &e.carrier),
+                &disabled,
+                &version,
+            ],
+        )
+        .await
+        .map_err(classify)?;
+        tx.commit().await.map_err(classify)?;
+        Ok(entries.len())
+    }
+
+    pub(crate) async fn changes_since(&self, version: i64) -> Result<Vec<Entry>, StoreError> {
+        let client = get(&self.pool).await?;
+        let rows = client
+            .query(
+                "SELECT username, device_id, secret_digest, nonce, algorithm, construction, \
+                 carrier, disabled, version FROM devices WHERE version > $1 ORDER BY version",
+                &[&version],
+            )
+            .await
+            .map_err(classify)?;
+        Ok(rows
+            .iter()
+            .map(|r| Entry {
+                username: r.get(0),
+                device_id: r.get(1),
+                secret_digest: r.get(2),
+                nonce: r.get(3),
+                algorithm: r.get(4),
+                construction: r.get(5),
+                carrier: r.get(6),
+                disabled: r.get(7),
+                version: r.get(8),
+            })
+            .collect())
+    }
+}

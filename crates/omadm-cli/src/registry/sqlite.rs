@@ -1,0 +1,102 @@
+//! The registry in the SQLite file of the store (table `devices`, created by the store's schema).
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{Connection, TransactionBehavior, params};
+
+use super::Entry;
+use crate::store::{SqliteStore, StoreError};
+
+pub(crate) struct SqliteRegistry {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteRegistry {
+    pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
+        // Creates the file and brings its schema (with `devices`) up to date.
+        drop(SqliteStore::open(path)?);
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, rusqlite::Error>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::new("registry connection poisoned"))?;
+        f(&mut conn).map_err(StoreError::from)
+    }
+
+    pub(crate) fn upsert(&self, entries: &[Entry]) -> Result<usize, StoreError> {
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let version = next_version(&tx)?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO devices (username, device_id, secret_digest, nonce, algorithm, \
+                     construction, carrier, disabled, version) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+                     ON CONFLICT (username) DO UPDATE SET device_id = excluded.device_id, \
+                     secret_digest = excluded.secret_digest, nonce = excluded.nonce, \
+                     algorithm = excluded.algorithm, construction = excluded.construction, \
+                     carrier = excluded.carrier, disabled = excluded.disabled, \
+                     version = excluded.version",
+                )?;
+                for e in entries {
+                    stmt.execute(params![
+                        e.username,
+                        e.device_id,
+                        e.secret_digest,
+                        e.nonce,
+                        e.algorithm,
+                        e.construction,
+                        e.carrier,
+                        e.disabled,
+                        version
+                    ])?;
+                }
+            }
+            tx.commit()?;
+            Ok(entries.len())
+        })
+    }
+
+    pub(crate) fn changes_since(&self, version: i64) -> Result<Vec<Entry>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT username, device_id, secret_digest, nonce, algorithm, construction, \
+                 carrier, disabled, version FROM devices WHERE version > ?1 ORDER BY version",
+            )?;
+            let rows = stmt.query_map(params![version], |r| {
+                Ok(Entry {
+                    username: r.get(0)?,
+                    device_id: r.get(1)?,
+                    secret_digest: r.get(2)?,
+                    nonce: r.get(3)?,
+                    algorithm: r.get(4)?,
+                    construction: r.get(5)?,
+                    carrier: r.get(6)?,
+                    disabled: r.get(7)?,
+                    version: r.get(8)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+}
+
+/// The version the next change gets, read under the write lock.
+fn next_version(tx: &rusqlite::Transaction<'_>) -> Result<i64, rusqlite::Error> {
+    tx.query_row(
+        "SELECT coalesce(max(version), 0) + 1 FROM devices",
+        [],
+        |r| r.get(0),
+    )
+}

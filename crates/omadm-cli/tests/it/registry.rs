@@ -1,0 +1,223 @@
+//! `omadm devices` on both stores: the registry holds digests only, and a running server
+//! follows additions, nonce rotations and disabling without a restart.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::pg::Postgres;
+use crate::support::{
+    Server, bin, client_toml, devs, parts, reports_json, run, server_toml, write,
+};
+
+/// How long a registry change may take to reach a server (it polls every second).
+const PROPAGATION: Duration = Duration::from_secs(10);
+
+fn add_generated(db: &str, username: &str, device_id: &str) -> String {
+    let (code, out, err) = parts(&run(&[
+        "devices",
+        "add",
+        "--db",
+        db,
+        "--username",
+        username,
+        "--device-id",
+        device_id,
+        "--generate",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("secret = \""), "{out}");
+    out
+}
+
+fn add_from_stdin(db: &str, username: &str, device_id: &str, secret: &str) -> String {
+    let mut child = bin()
+        .args(["devices", "add", "--db", db, "--username", username])
+        .args(["--device-id", device_id, "--secret-from-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{secret}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let (code, out, err) = parts(&out);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("secret = \"{secret}\"")), "{out}");
+    out
+}
+
+/// One `omadm send` of `reports` as `username`; whether the POST was answered.
+fn send(dir: &Path, client: &str, username: &str, server: &Server) -> bool {
+    let reports = write(dir, "r.json", &reports_json(1, 10));
+    let state = dir.join("state.json");
+    let url = format!("http://{}/dm", server.addr);
+    let (code, _, _) = parts(&run(&[
+        "send",
+        "--devices",
+        client,
+        "--device",
+        username,
+        "--url",
+        &url,
+        "--reports",
+        &reports,
+        "--state",
+        state.to_str().unwrap(),
+        "--quiet",
+    ]));
+    code == 0
+}
+
+/// Sends as `username` until the server's counter `metric` exceeds `before`.
+fn until(dir: &Path, client: &str, username: &str, server: &Server, metric: &str, before: u64) {
+    let deadline = Instant::now() + PROPAGATION;
+    while Instant::now() < deadline {
+        assert!(send(dir, client, username, server));
+        if server.metric(metric) > before {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!(
+        "{metric} stayed at {before} for {username}: {}",
+        server.log.lock().unwrap()
+    );
+}
+
+fn registry_law(db: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // import: a file with secrets is stored as digests
+    let imported = devs("imp", 2);
+    let file = write(d, "import.toml", &client_toml(&imported));
+    let (code, out, err) = parts(&run(&["devices", "import", "--db", db, &file]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2 device(s) imported"), "{out}");
+    let first = add_generated(db, "reg1", "IMEI:1");
+    let (code, listed, _) = parts(&run(&["devices", "list", "--db", db, "--json"]));
+    assert_eq!(code, 0);
+    assert_eq!(listed.lines().count(), 3, "{listed}");
+    assert!(listed.contains("\"username\":\"reg1\""), "{listed}");
+    for secret_word in ["secret", imported[0].secret.as_str()] {
+        assert!(
+            !listed.contains(secret_word),
+            "list shows no secret: {listed}"
+        );
+    }
+
+    // A server with no devices file: every device comes from the registry.
+    let server = Server::start_with(&["--db", db]);
+    let client = write(
+        d,
+        "client.toml",
+        &format!("{first}\n{}", client_toml(&imported)),
+    );
+    let accepted = "omadm_accepted_messages_total";
+    until(d, &client, "reg1", &server, accepted, 0);
+    until(d, &client, "imp0", &server, accepted, 1);
+
+    // Added while it runs.
+    let second = add_from_stdin(db, "reg2", "IMEI:2", "a-secret-from-stdin-0123");
+    let client = write(
+        d,
+        "client.toml",
+        &format!("{first}\n{second}\n{}", client_toml(&imported)),
+    );
+    let now = server.metric(accepted);
+    until(d, &client, "reg2", &server, accepted, now);
+
+    // Disabled while it runs: ignored as unknown.
+    let (code, _, err) = parts(&run(&["devices", "disable", "--db", db, "reg1"]));
+    assert_eq!(code, 0, "{err}");
+    let unknown = "omadm_ignored_messages_total{reason=\"unknown-device\"}";
+    until(d, &client, "reg1", &server, unknown, 0);
+
+    // A new nonce: the device's old one no longer verifies, the new one does.
+    let (code, out, err) = parts(&run(&["devices", "rotate-nonce", "--db", db, "reg2"]));
+    assert_eq!(code, 0, "{err}");
+    let nonce = out.split('"').nth(1).unwrap().to_owned();
+    let bad_mac = "omadm_ignored_messages_total{reason=\"bad-mac\"}";
+    until(d, &client, "reg2", &server, bad_mac, 0);
+    let old_nonce = second
+        .split("nonce = \"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let rotated = second.replace(old_nonce, &nonce);
+    let client = write(
+        d,
+        "client.toml",
+        &format!("{first}\n{rotated}\n{}", client_toml(&imported)),
+    );
+    let now = server.metric(accepted);
+    until(d, &client, "reg2", &server, accepted, now);
+
+    // The server-side file format also imports (digests as they are).
+    let (code, _, err) = parts(&run(&[
+        "devices",
+        "import",
+        "--db",
+        db,
+        &write(d, "s.toml", &server_toml(&devs("srv", 3))),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let (_, listed, _) = parts(&run(&["devices", "list", "--db", db]));
+    assert_eq!(listed.lines().count(), 7, "{listed}");
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with("reg1\t") && l.ends_with("disabled")),
+        "{listed}"
+    );
+}
+
+#[test]
+fn the_registry_in_sqlite_is_followed_by_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    registry_law(dir.path().join("r.sqlite").to_str().unwrap());
+}
+
+#[test]
+fn the_registry_in_postgres_is_followed_by_a_running_server() {
+    let pg = Postgres::start();
+    registry_law(&pg.url);
+}
+
+#[test]
+fn add_refuses_an_existing_device_and_a_missing_secret_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.sqlite");
+    let db = db.to_str().unwrap();
+    add_generated(db, "dup", "IMEI:9");
+    let (code, _, err) = parts(&run(&[
+        "devices",
+        "add",
+        "--db",
+        db,
+        "--username",
+        "dup",
+        "--device-id",
+        "IMEI:9",
+        "--generate",
+    ]));
+    assert_eq!(code, 2);
+    assert!(err.contains("exists"), "{err}");
+    let (code, _, _) = parts(&run(&[
+        "devices",
+        "add",
+        "--db",
+        db,
+        "--username",
+        "x",
+        "--device-id",
+        "IMEI:8",
+    ]));
+    assert_eq!(
+        code, 2,
+        "one of --secret-from-stdin and --generate is required"
+    );
+}

@@ -88,9 +88,10 @@ pub(crate) struct SendArgs {
     /// Send from every device of the devices file.
     #[arg(long, conflicts_with = "device")]
     pub(crate) all_devices: bool,
-    /// The server's URL (http:// only; put TLS in a proxy).
-    #[arg(long, value_name = "URL")]
-    pub(crate) url: String,
+    /// The server's URL (http:// only; put TLS in a proxy). Repeat it to spread the load over
+    /// several servers: connection w sends to URL w mod n, and a device always to the same one.
+    #[arg(long, value_name = "URL", required = true)]
+    pub(crate) url: Vec<String>,
     /// SyncHdr/Target/LocURI (default: the URL).
     #[arg(long, value_name = "URI")]
     pub(crate) server_uri: Option<String>,
@@ -269,8 +270,8 @@ pub(crate) struct DevicesAddArgs {
     /// Generate a random 128-bit secret.
     #[arg(long)]
     pub(crate) generate: bool,
-    /// Where the MAC travels.
-    #[arg(long, value_enum, default_value_t = Carrier::Cred)]
+    /// Where the MAC travels: in-message or header.
+    #[arg(long, value_name = "C", value_parser = parse_carrier, default_value = "in-message")]
     pub(crate) carrier: Carrier,
     /// The pinned hash: SHA256 or MD5.
     #[arg(long, value_name = "ALG", default_value = "SHA256")]

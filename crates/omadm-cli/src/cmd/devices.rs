@@ -7,12 +7,12 @@ use std::io::BufRead as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use omadm_dmsec::{Algorithm, Construction, Secret, SecretDigest};
+use omadm_dmsec::{Algorithm, Carrier, Construction, Secret, SecretDigest};
 
 use super::demo::{random_hex, random_nonce};
 use super::serve::runtime;
 use crate::cli::{DevicesAddArgs, DevicesCommand};
-use crate::config::{Carrier, Device, Devices};
+use crate::config::{Device, Devices};
 use crate::error::CliError;
 use crate::out;
 use crate::registry::{Entry, Registry};
@@ -124,7 +124,7 @@ fn add(rt: &tokio::runtime::Runtime, args: &DevicesAddArgs) -> Result<ExitCode, 
         nonce: nonce.clone(),
         algorithm: algorithm.as_str().to_owned(),
         construction: construction.as_str().to_owned(),
-        carrier: carrier_token(args.carrier).to_owned(),
+        carrier: args.carrier.as_str().to_owned(),
         disabled: false,
         version: 0,
     };
@@ -212,7 +212,7 @@ fn entry_of(devices: &Devices, device: &Device) -> Result<Entry, CliError> {
         nonce: device.nonce.to_base64(),
         algorithm: device.algorithm.as_str().to_owned(),
         construction: device.construction.as_str().to_owned(),
-        carrier: carrier_token(device.carrier).to_owned(),
+        carrier: device.carrier.as_str().to_owned(),
         disabled: false,
         version: 0,
     };
@@ -225,13 +225,6 @@ fn entry_of(devices: &Devices, device: &Device) -> Result<Entry, CliError> {
 /// Refuses an entry a server could not use (e.g. the header carrier with a SHA-256 digest).
 fn validate(entry: &Entry) -> Result<(), CliError> {
     ServerSide::new(&entry.to_devices()?, 16 * 1024).map(drop)
-}
-
-fn carrier_token(carrier: Carrier) -> &'static str {
-    match carrier {
-        Carrier::Cred => "cred",
-        Carrier::Header => "header",
-    }
 }
 
 async fn open(db: &Path) -> Result<(Registry, Location), CliError> {

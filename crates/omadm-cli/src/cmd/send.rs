@@ -35,7 +35,12 @@ struct Job {
 }
 
 pub(crate) fn run(args: &SendArgs) -> Result<ExitCode, CliError> {
-    let target = Target::parse(&args.url)?;
+    let targets = args
+        .url
+        .iter()
+        .map(|url| Target::parse(url))
+        .collect::<Result<Vec<_>, _>>()?;
+    let urls = args.url.join(", ");
     let timeout = seconds("--timeout", args.timeout)?;
     if args.repeat == 0 {
         return Err(CliError::input("--repeat: expected at least 1"));
@@ -50,7 +55,11 @@ pub(crate) fn run(args: &SendArgs) -> Result<ExitCode, CliError> {
     let mut seen = std::collections::HashSet::new();
     usernames.retain(|u| seen.insert(u.clone()));
     let reports = load_reports(&args.common.reports)?;
-    let server_uri = args.server_uri.as_deref().unwrap_or(&args.url);
+    let server_uri = args
+        .server_uri
+        .as_deref()
+        .or_else(|| args.url.first().map(String::as_str))
+        .unwrap_or_default();
     let mut state = ClientState::load(args.common.state.as_deref())?;
 
     // Emit everything first, and persist the MsgIDs before sending, so that a crash never
@@ -107,7 +116,7 @@ pub(crate) fn run(args: &SendArgs) -> Result<ExitCode, CliError> {
     let started = Instant::now();
     let results = runtime()?.block_on(post_all(
         jobs,
-        target,
+        targets,
         timeout,
         args.retries,
         concurrency,
@@ -143,7 +152,7 @@ pub(crate) fn run(args: &SendArgs) -> Result<ExitCode, CliError> {
                 "error: {} of {total} message(s) not delivered to {}; first: {} MsgID {}: {} \
                  after {} attempt(s)",
                 failed.len(),
-                args.url,
+                urls,
                 job.username,
                 job.msg_id,
                 delivery.describe(),
@@ -167,10 +176,10 @@ struct JobInfo {
 /// Each device's messages go out one at a time and in order, as a device sends them: a worker
 /// owns a set of devices and takes their messages in turn. (Sending one device's messages in
 /// parallel would let a delayed one fall more than the anti-replay window behind, and the
-/// server would rightly ignore it.)
+/// server would rightly ignore it.) Worker w sends to `targets[w mod n]`.
 async fn post_all(
     jobs: Vec<Job>,
-    target: Target,
+    targets: Vec<Target>,
     timeout: Duration,
     retries: u32,
     concurrency: usize,
@@ -193,8 +202,8 @@ async fn post_all(
         queues[worker][queue].push_back((index, job));
     }
     let mut workers = tokio::task::JoinSet::new();
-    for mut owned in queues {
-        let target = target.clone();
+    for (w, mut owned) in queues.into_iter().enumerate() {
+        let target = targets[w % targets.len().max(1)].clone();
         let progress = progress.clone();
         workers.spawn(async move {
             let mut client = Client::new(target, timeout);

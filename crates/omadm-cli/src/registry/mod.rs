@@ -37,7 +37,7 @@ pub(crate) struct Entry {
     pub(crate) algorithm: String,
     /// `digest` or `rfc2104`.
     pub(crate) construction: String,
-    /// `cred` or `header`.
+    /// `in-message` or `header`.
     pub(crate) carrier: String,
     pub(crate) disabled: bool,
     /// The change that last wrote the row.
@@ -189,7 +189,7 @@ mod tests {
             nonce: "AAECAwQFBgcICQoLDA0ODw==".to_owned(),
             algorithm: "SHA256".to_owned(),
             construction: "digest".to_owned(),
-            carrier: "cred".to_owned(),
+            carrier: "in-message".to_owned(),
             disabled: false,
             version: 3,
         };

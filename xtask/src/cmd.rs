@@ -127,11 +127,7 @@ pub(crate) fn ensure_apt_package(binary: &str, package: &str) -> Result<(), Erro
     }
     println!("xtask: `{binary}` is missing; installing the Debian package {package} with apt-get");
     let start = Instant::now();
-    run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get")
-        .args(["install", "-y", "--no-install-recommends", package])
-        .env("DEBIAN_FRONTEND", "noninteractive"))
-    .map_err(|e| Error::new(format!("{e}: install the Debian package {package}")))?;
+    apt_install(package)?;
     if !on_path(binary) {
         return Err(Error::new(format!(
             "{package} is installed but `{binary}` is still not on PATH"
@@ -142,6 +138,15 @@ pub(crate) fn ensure_apt_package(binary: &str, package: &str) -> Result<(), Erro
         start.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// `apt-get update`, then `apt-get install -y --no-install-recommends package`.
+pub(crate) fn apt_install(package: &str) -> Result<(), Error> {
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "--no-install-recommends", package])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+    .map_err(|e| Error::new(format!("{e}: install the Debian package {package}")))
 }
 
 /// Whether an executable file named `binary` is in a directory of `PATH`.

@@ -29,13 +29,7 @@ pub(crate) fn ensure() -> Result<(), Error> {
         )));
     }
     println!("xtask: PostgreSQL server binaries missing; installing {PACKAGE} with apt-get");
-    cmd::run(Command::new("apt-get").arg("update"))?;
-    cmd::run(
-        Command::new("apt-get")
-            .args(["install", "-y", "--no-install-recommends", PACKAGE])
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )
-    .map_err(|e| Error::new(format!("{e}: install {PACKAGE} (Debian package {PACKAGE})")))?;
+    cmd::apt_install(PACKAGE)?;
     match find() {
         Some(dir) => {
             println!("xtask: PostgreSQL server binaries in {}", dir.display());

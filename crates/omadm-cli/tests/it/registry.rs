@@ -114,7 +114,7 @@ fn registry_law(db: &str) {
         "client.toml",
         &format!("{first}\n{}", client_toml(&imported)),
     );
-    let accepted = "omadm_accepted_messages_total";
+    let accepted = "omadm_messages_total{outcome=\"accepted\",reason=\"\"}";
     until(d, &client, "reg1", &server, accepted, 0);
     until(d, &client, "imp0", &server, accepted, 1);
 
@@ -131,14 +131,14 @@ fn registry_law(db: &str) {
     // Disabled while it runs: ignored as unknown.
     let (code, _, err) = parts(&run(&["devices", "disable", "--db", db, "reg1"]));
     assert_eq!(code, 0, "{err}");
-    let unknown = "omadm_ignored_messages_total{reason=\"unknown-device\"}";
+    let unknown = "omadm_messages_total{outcome=\"ignored\",reason=\"unknown-device\"}";
     until(d, &client, "reg1", &server, unknown, 0);
 
     // A new nonce: the device's old one no longer verifies, the new one does.
     let (code, out, err) = parts(&run(&["devices", "rotate-nonce", "--db", db, "reg2"]));
     assert_eq!(code, 0, "{err}");
     let nonce = out.split('"').nth(1).unwrap().to_owned();
-    let bad_mac = "omadm_ignored_messages_total{reason=\"bad-mac\"}";
+    let bad_mac = "omadm_messages_total{outcome=\"ignored\",reason=\"bad-mac\"}";
     until(d, &client, "reg2", &server, bad_mac, 0);
     let old_nonce = second
         .split("nonce = \"")

@@ -79,13 +79,14 @@ run() {
     local out
     out=$("$OMADM" send --devices "$work/devices.toml" --all-devices "${urls[@]}" \
         --reports "$work/r.json" --repeat "$REPEAT" --concurrency "$CONCURRENCY" \
-        --state "$work/state.json" --quiet 2>/dev/null)
+        --state "$work/state.json" --quiet 2>"$work/send.err") || true
     local rate p50 p99 failed
     rate=$(sed -n 's/^elapsed: .*; \([0-9]*\) messages\/s.*/\1/p' <<<"$out")
     p50=$(sed -n 's/^latency: *p50 \([0-9.]* ms\).*/\1/p' <<<"$out")
     p99=$(sed -n 's/^latency: .*p99 \([0-9.]* ms\).*/\1/p' <<<"$out")
     failed=$(sed -n 's/^messages: .*delivered (2xx), \([0-9]*\) failed.*/\1/p' <<<"$out")
     printf '| %s | %s | %s | %s | %s |\n' "$name" "$rate" "$p50" "$p99" "$failed"
+    if [ -z "$rate" ]; then cat "$work/send.err" >&2; fi
 }
 
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores; $DEVICES devices x $REPEAT messages of $(wc -c <"$work/r.json") B of report JSON, concurrency $CONCURRENCY"

@@ -111,11 +111,10 @@ impl Registry {
 
     /// The entry of `username`, if any.
     pub(crate) async fn get(&self, username: &str) -> Result<Option<Entry>, StoreError> {
-        Ok(self
-            .changes_since(0)
-            .await?
-            .into_iter()
-            .find(|e| e.username == username))
+        match self {
+            Self::Sqlite(r) => r.get(username),
+            Self::Postgres(r) => r.get(username).await,
+        }
     }
 }
 

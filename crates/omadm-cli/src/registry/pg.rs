@@ -61,25 +61,38 @@ impl PgRegistry {
         let client = get(&self.pool).await?;
         let rows = client
             .query(
-                "SELECT username, device_id, secret_digest, nonce, algorithm, construction, \
-                 carrier, disabled, version FROM devices WHERE version > $1 ORDER BY version",
+                &format!("{SELECT} WHERE version > $1 ORDER BY version"),
                 &[&version],
             )
             .await
             .map_err(classify)?;
-        Ok(rows
-            .iter()
-            .map(|r| Entry {
-                username: r.get(0),
-                device_id: r.get(1),
-                secret_digest: r.get(2),
-                nonce: r.get(3),
-                algorithm: r.get(4),
-                construction: r.get(5),
-                carrier: r.get(6),
-                disabled: r.get(7),
-                version: r.get(8),
-            })
-            .collect())
+        Ok(rows.iter().map(entry).collect())
+    }
+
+    pub(crate) async fn get(&self, username: &str) -> Result<Option<Entry>, StoreError> {
+        let client = get(&self.pool).await?;
+        let row = client
+            .query_opt(&format!("{SELECT} WHERE username = $1"), &[&username])
+            .await
+            .map_err(classify)?;
+        Ok(row.as_ref().map(entry))
+    }
+}
+
+/// The columns of an [`Entry`], in [`entry`]'s order.
+const SELECT: &str = "SELECT username, device_id, secret_digest, nonce, algorithm, \
+    construction, carrier, disabled, version FROM devices";
+
+fn entry(r: &tokio_postgres::Row) -> Entry {
+    Entry {
+        username: r.get(0),
+        device_id: r.get(1),
+        secret_digest: r.get(2),
+        nonce: r.get(3),
+        algorithm: r.get(4),
+        construction: r.get(5),
+        carrier: r.get(6),
+        disabled: r.get(7),
+        version: r.get(8),
     }
 }

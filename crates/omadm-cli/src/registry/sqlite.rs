@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
 use super::Entry;
 use crate::store::{SqliteStore, StoreError};
@@ -70,26 +70,37 @@ impl SqliteRegistry {
 
     pub(crate) fn changes_since(&self, version: i64) -> Result<Vec<Entry>, StoreError> {
         self.with(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT username, device_id, secret_digest, nonce, algorithm, construction, \
-                 carrier, disabled, version FROM devices WHERE version > ?1 ORDER BY version",
-            )?;
-            let rows = stmt.query_map(params![version], |r| {
-                Ok(Entry {
-                    username: r.get(0)?,
-                    device_id: r.get(1)?,
-                    secret_digest: r.get(2)?,
-                    nonce: r.get(3)?,
-                    algorithm: r.get(4)?,
-                    construction: r.get(5)?,
-                    carrier: r.get(6)?,
-                    disabled: r.get(7)?,
-                    version: r.get(8)?,
-                })
-            })?;
+            let mut stmt =
+                conn.prepare_cached(&format!("{SELECT} WHERE version > ?1 ORDER BY version"))?;
+            let rows = stmt.query_map(params![version], row)?;
             rows.collect()
         })
     }
+
+    pub(crate) fn get(&self, username: &str) -> Result<Option<Entry>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE username = ?1"))?;
+            stmt.query_row(params![username], row).optional()
+        })
+    }
+}
+
+/// The columns of an [`Entry`], in [`row`]'s order.
+const SELECT: &str = "SELECT username, device_id, secret_digest, nonce, algorithm, \
+    construction, carrier, disabled, version FROM devices";
+
+fn row(r: &rusqlite::Row<'_>) -> Result<Entry, rusqlite::Error> {
+    Ok(Entry {
+        username: r.get(0)?,
+        device_id: r.get(1)?,
+        secret_digest: r.get(2)?,
+        nonce: r.get(3)?,
+        algorithm: r.get(4)?,
+        construction: r.get(5)?,
+        carrier: r.get(6)?,
+        disabled: r.get(7)?,
+        version: r.get(8)?,
+    })
 }
 
 /// The version the next change gets, read under the write lock.

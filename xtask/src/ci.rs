@@ -4,7 +4,7 @@ use std::io::IsTerminal as _;
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Error, cargo};
-use crate::fuzz;
+use crate::{fuzz, meta, tidy};
 
 /// Seconds each fuzz target runs in the CI smoke step.
 pub(crate) const SMOKE_SECONDS: u64 = 15;
@@ -37,19 +37,25 @@ impl Default for Options {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
     Fmt,
+    Tidy,
     Clippy,
     Test,
     Doc,
+    Features,
+    Package,
     Deny,
     Fuzz,
 }
 
 impl Step {
-    const ALL: [Step; 6] = [
+    const ALL: [Step; 9] = [
         Step::Fmt,
+        Step::Tidy,
         Step::Clippy,
         Step::Test,
         Step::Doc,
+        Step::Features,
+        Step::Package,
         Step::Deny,
         Step::Fuzz,
     ];
@@ -57,9 +63,12 @@ impl Step {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Step::Fmt => "fmt",
+            Step::Tidy => "tidy",
             Step::Clippy => "clippy",
             Step::Test => "test",
             Step::Doc => "doc",
+            Step::Features => "features",
+            Step::Package => "package",
             Step::Deny => "deny",
             Step::Fuzz => "fuzz",
         }
@@ -76,6 +85,7 @@ impl Step {
     fn run(self, opts: &Options) -> Result<Outcome, Error> {
         match self {
             Step::Fmt => fmt(),
+            Step::Tidy => tidy::run(),
             Step::Clippy => {
                 cmd::run(
                     cargo()
@@ -111,6 +121,8 @@ impl Step {
                 ]))?;
                 Ok(Outcome::Ok)
             }
+            Step::Features => features(),
+            Step::Package => package(),
             Step::Deny => deny(),
             Step::Fuzz => fuzz::smoke(opts.fuzz_seconds),
         }
@@ -172,6 +184,89 @@ fn fmt() -> Result<Outcome, Error> {
         cmd::run(&mut cmd)?;
     }
     Ok(Outcome::Ok)
+}
+
+/// Each published crate alone (so no other member's feature requests are unified in) with its
+/// default features off, then with each of its features alone.
+fn features() -> Result<Outcome, Error> {
+    let mut runs = 0;
+    for m in meta::workspace()?.iter().filter(|m| m.published) {
+        let sets = std::iter::once(None).chain(m.features.iter().map(|f| Some(f.as_str())));
+        for set in sets {
+            let mut cmd = cargo();
+            cmd.args([
+                "check",
+                "--locked",
+                "--package",
+                &m.name,
+                "--no-default-features",
+            ]);
+            if let Some(feature) = set {
+                cmd.args(["--features", feature]);
+            }
+            cmd::run(&mut cmd)?;
+            runs += 1;
+        }
+    }
+    Ok(Outcome::Note(format!("{runs} crate/feature sets")))
+}
+
+/// The files every published crate must ship.
+const PACKAGED: [&str; 5] = [
+    "Cargo.toml",
+    "README.md",
+    "CHANGELOG.md",
+    "LICENSE-MIT",
+    "LICENSE-APACHE",
+];
+
+/// `cargo package` of every published crate in one run: cargo orders them by dependency and
+/// verifies each against the ones packaged before it (a local overlay registry), so crates
+/// whose workspace dependencies are not on crates.io yet still build from their `.crate` files.
+/// First checks that each package lists the files in [`PACKAGED`].
+fn package() -> Result<Outcome, Error> {
+    let members = meta::workspace()?;
+    let published: Vec<&str> = members
+        .iter()
+        .filter(|m| m.published)
+        .map(|m| m.name.as_str())
+        .collect();
+    for name in &published {
+        let mut list = cargo();
+        list.args([
+            "package",
+            "--list",
+            "--locked",
+            "--allow-dirty",
+            "--package",
+            name,
+        ]);
+        let files = cmd::output(&mut list)
+            .ok_or_else(|| Error::new(format!("`cargo package --list --package {name}` failed")))?;
+        let missing: Vec<&str> = PACKAGED
+            .into_iter()
+            .filter(|f| !files.lines().any(|l| l.trim() == *f))
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::new(format!(
+                "{name}: the package lacks {missing:?} (see `include` in its Cargo.toml)"
+            )));
+        }
+    }
+    let mut cmd = cargo();
+    cmd.args(["package", "--locked"]);
+    // CI packages its clean clone as committed; a local run packages the work tree as it is.
+    if std::env::var_os("CI").is_none() {
+        cmd.arg("--allow-dirty");
+    }
+    for name in &published {
+        cmd.args(["--package", name]);
+    }
+    cmd::run(&mut cmd)?;
+    Ok(Outcome::Note(format!(
+        "{} crates packaged and verified",
+        published.len()
+    )))
 }
 
 fn deny() -> Result<Outcome, Error> {
@@ -294,6 +389,9 @@ mod tests {
         for step in Step::ALL {
             assert_eq!(Step::from_name(step.name()), Some(step));
         }
-        assert_eq!(Step::names(), "fmt, clippy, test, doc, deny, fuzz");
+        assert_eq!(
+            Step::names(),
+            "fmt, tidy, clippy, test, doc, features, package, deny, fuzz"
+        );
     }
 }

@@ -9,7 +9,10 @@
 mod ci;
 mod cmd;
 mod fuzz;
+mod json;
+mod meta;
 mod postgres;
+mod tidy;
 
 use std::process::ExitCode;
 
@@ -21,7 +24,8 @@ usage: cargo xtask <command>
 commands:
   ci [--skip STEP[,STEP...]]... [--fuzz-seconds N]
         run what CI runs, in order, stopping at the first failure:
-        fmt, clippy, test, doc, deny, fuzz (smoke run of every fuzz target, 15 s each)
+        fmt, tidy, clippy, test, doc, features, package, deny,
+        fuzz (smoke run of every fuzz target, 15 s each)
   fuzz TARGET [--seconds N] [-- LIBFUZZER_ARGS...]
         fuzz one target for N seconds (default 600; 0 = until stopped), seeded from and
         adding new inputs to fuzz/corpus/TARGET/

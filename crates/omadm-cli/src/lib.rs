@@ -2,6 +2,12 @@
 // The tool's output is its job: it prints to stdout and stderr on purpose.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+/// The repository README's library example, run as a doctest (only under `cfg(doctest)`: the
+/// README is not part of this crate's package).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct RootReadme;
+
 mod cli;
 mod client;
 mod cmd;

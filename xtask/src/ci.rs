@@ -1,6 +1,8 @@
 //! `cargo xtask ci`: the checks CI runs, in order, failing fast, with a table of wall times.
 
+use std::hash::{DefaultHasher, Hasher as _};
 use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::cmd::{self, Error, cargo};
@@ -224,23 +226,29 @@ const PACKAGED: [&str; 5] = [
 /// verifies each against the ones packaged before it (a local overlay registry), so crates
 /// whose workspace dependencies are not on crates.io yet still build from their `.crate` files.
 /// First checks that each package lists the files in [`PACKAGED`].
+///
+/// The run uses its own target directory, named by a hash of everything packaged: cargo
+/// extracts the overlay registry's crates into `$CARGO_HOME/registry/src/<hash of the registry
+/// path>/` once and reuses that copy while the name and version stay the same, so a second run
+/// in the same directory would verify the *first* run's sources.
 fn package() -> Result<Outcome, Error> {
     let members = meta::workspace()?;
-    let published: Vec<&str> = members
-        .iter()
-        .filter(|m| m.published)
-        .map(|m| m.name.as_str())
-        .collect();
-    for name in &published {
+    let published: Vec<&meta::Member> = members.iter().filter(|m| m.published).collect();
+    let mut hasher = DefaultHasher::new();
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        hash_file(&mut hasher, &cmd::root().join(file));
+    }
+    for m in &published {
+        let name = m.name.as_str();
         let mut list = cargo();
-        list.args([
+        let args = [
             "package",
             "--list",
             "--locked",
             "--allow-dirty",
             "--package",
-            name,
-        ]);
+        ];
+        list.args(args).arg(name);
         let files = cmd::output(&mut list)
             .ok_or_else(|| Error::new(format!("`cargo package --list --package {name}` failed")))?;
         let missing: Vec<&str> = PACKAGED
@@ -252,21 +260,46 @@ fn package() -> Result<Outcome, Error> {
                 "{name}: the package lacks {missing:?} (see `include` in its Cargo.toml)"
             )));
         }
+        for f in files.lines() {
+            hasher.write(f.as_bytes());
+            hash_file(&mut hasher, &m.dir.join(f.trim()));
+        }
+    }
+    let base = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| cmd::root().join("target"), PathBuf::from)
+        .join("package-verify");
+    let dir = base.join(format!("{:016x}", hasher.finish()));
+    // The directories of earlier contents are of no further use.
+    if let Ok(entries) = std::fs::read_dir(&base) {
+        for entry in entries.flatten() {
+            if entry.path() != dir {
+                // Best effort: a leftover directory only costs disk space.
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
     }
     let mut cmd = cargo();
-    cmd.args(["package", "--locked"]);
+    cmd.args(["package", "--locked", "--target-dir"]).arg(&dir);
     // CI packages its clean clone as committed; a local run packages the work tree as it is.
     if std::env::var_os("CI").is_none() {
         cmd.arg("--allow-dirty");
     }
-    for name in &published {
-        cmd.args(["--package", name]);
+    for m in &published {
+        cmd.args(["--package", &m.name]);
     }
     cmd::run(&mut cmd)?;
     Ok(Outcome::Note(format!(
         "{} crates packaged and verified",
         published.len()
     )))
+}
+
+/// Feeds a file's bytes to `hasher` (nothing if it cannot be read: `cargo package --list` also
+/// names files cargo generates, such as `Cargo.toml.orig`).
+fn hash_file(hasher: &mut DefaultHasher, path: &Path) {
+    if let Ok(bytes) = std::fs::read(path) {
+        hasher.write(&bytes);
+    }
 }
 
 fn deny() -> Result<Outcome, Error> {

@@ -6,12 +6,11 @@ use std::path::PathBuf;
 use crate::cmd::{self, Error, cargo};
 use crate::json::Json;
 
-/// One workspace member.
+/// One workspace member, as `cargo metadata` describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Member {
     pub(crate) name: String,
-    /// The directory of its `Cargo.toml`.
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: PathBuf, // of its Cargo.toml
     /// `publish` is not `false` (`[]` in the metadata).
     pub(crate) published: bool,
     /// Its features, `default` excluded, in manifest order.

@@ -12,6 +12,8 @@
 //!   version. Items under `#[cfg(test)]` are skipped.
 //! - **One integration-test binary per crate**: a crate's only test target is `it`
 //!   (`tests/it/main.rs`).
+//! - **README examples run**: each published library's `src/lib.rs` takes its README as crate
+//!   docs, and no README marks a Rust example `ignore` or `no_run`.
 
 use std::path::{Path, PathBuf};
 
@@ -49,9 +51,10 @@ pub(crate) fn run() -> Result<Outcome, Error> {
         }
     }
     problems.extend(test_layout(&members));
+    problems.extend(readme_examples(&members)?);
     if problems.is_empty() {
         Ok(Outcome::Note(format!(
-            "{files} files scanned, no foreign type in a public signature; one test binary per crate"
+            "{files} files: no foreign type in public signatures; layout, READMEs ok"
         )))
     } else {
         Err(Error::new(format!(
@@ -60,6 +63,45 @@ pub(crate) fn run() -> Result<Outcome, Error> {
             problems.join("\n  ")
         )))
     }
+}
+
+/// README examples that would not run as doctests: a crate's README must be its crate docs
+/// (`#![doc = include_str!("../README.md")]` in `src/lib.rs`), and no README (the root one
+/// included, which omadm-cli runs under `cfg(doctest)`) may mark a Rust example `ignore` or
+/// `no_run`.
+fn readme_examples(members: &[Member]) -> Result<Vec<String>, Error> {
+    let mut problems = Vec::new();
+    let mut readmes = vec![cmd::root().join("README.md")];
+    for m in members.iter().filter(|m| m.published && m.has_lib) {
+        let lib = m.dir.join("src").join("lib.rs");
+        let text = std::fs::read_to_string(&lib)
+            .map_err(|e| Error::new(format!("reading {}: {e}", lib.display())))?;
+        if !text.contains("#![doc = include_str!(\"../README.md\")]") {
+            problems.push(format!(
+                "{}: src/lib.rs does not include README.md as its crate docs",
+                m.name
+            ));
+        }
+        readmes.push(m.dir.join("README.md"));
+    }
+    for path in readmes {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Error::new(format!("reading {}: {e}", path.display())))?;
+        let shown = path.strip_prefix(cmd::root()).unwrap_or(&path).display();
+        for (n, line) in text.lines().enumerate() {
+            if let Some(info) = line.trim_start().strip_prefix("```")
+                && info
+                    .split(',')
+                    .any(|w| matches!(w.trim(), "ignore" | "no_run"))
+            {
+                problems.push(format!(
+                    "{shown}:{}: an example marked `{info}` does not run",
+                    n + 1
+                ));
+            }
+        }
+    }
+    Ok(problems)
 }
 
 /// Crates whose integration tests are not exactly the one `it` binary.
@@ -296,11 +338,10 @@ pub(crate) fn scan(
     out
 }
 
-/// The first segment of the trait path of an `impl` header (the tokens after `impl`), if it is
-/// a trait impl: `<T: X> serde::Serialize for Y` gives `serde`; `Serialize for Y`, `Serialize`.
-fn impl_trait_root<'a>(header: &[Tok<'a>]) -> Option<&'a str> {
+/// An `impl` header (the tokens after `impl`) split at its parts: where the trait or type
+/// starts (past the impl's own generics) and where `for` is, if it is a trait impl.
+fn impl_parts(header: &[Tok<'_>]) -> (usize, Option<usize>) {
     let mut depth = 0i32;
-    // Past the impl's own generics, when there are any.
     let mut start = 0;
     for (j, t) in header.iter().enumerate() {
         match t.text {
@@ -312,35 +353,28 @@ fn impl_trait_root<'a>(header: &[Tok<'a>]) -> Option<&'a str> {
                 }
             }
             "for" if depth == 0 && header.get(j + 1).is_none_or(|n| n.text != "<") => {
-                return header[start..j]
-                    .iter()
-                    .find(|t| t.is_ident() && !matches!(t.text, "dyn" | "unsafe"))
-                    .map(|t| t.text);
+                return (start, Some(j));
             }
             _ => {}
         }
     }
-    None
+    (start, None)
 }
 
-/// The first name of the type an `impl` header (the tokens after `impl`) is for.
+/// The first segment of the trait path of a trait impl's header: `<T: X> serde::Serialize for
+/// Y` gives `serde`; `Serialize for Y`, `Serialize`; an inherent impl, `None`.
+fn impl_trait_root<'a>(header: &[Tok<'a>]) -> Option<&'a str> {
+    let (start, for_at) = impl_parts(header);
+    header[start..for_at?]
+        .iter()
+        .find(|t| t.is_ident() && !matches!(t.text, "dyn" | "unsafe"))
+        .map(|t| t.text)
+}
+
+/// The first name of the type an `impl` header is for.
 fn impl_self_type<'a>(header: &[Tok<'a>]) -> Option<&'a str> {
-    let mut depth = 0i32;
-    let mut start = 0;
-    for (j, t) in header.iter().enumerate() {
-        match t.text {
-            "<" => depth += 1,
-            ">" => {
-                depth -= 1;
-                if depth == 0 && start == 0 && header[0].text == "<" {
-                    start = j + 1;
-                }
-            }
-            "for" if depth == 0 && header.get(j + 1).is_none_or(|n| n.text != "<") => start = j + 1,
-            _ => {}
-        }
-    }
-    header[start..]
+    let (start, for_at) = impl_parts(header);
+    header[for_at.map_or(start, |f| f + 1)..]
         .iter()
         .find(|t| t.is_ident() && !matches!(t.text, "dyn" | "mut"))
         .map(|t| t.text)

@@ -2,10 +2,10 @@
 //! exactly what `decode_located(x)` returns (message, span, or the same error) whenever the
 //! header scan succeeds, and the header scan fails only where the full decode fails.
 //!
-//! The same laws hold the decoder's fast path for text-only elements (`<X>text</X>`,
-//! `<X><![CDATA[text]]></X>`, read in one scan behind quick-xml's back) to the event path: every
-//! input decodes exactly as with every byte read through quick-xml's events
-//! (`decode_located_events_only`).
+//! The same laws hold the decoder's own lexer (text, references, start and end tags and CDATA
+//! sections cut by its own scan, the rest read through quick-xml) to the event path: every input
+//! decodes exactly as with every byte read through quick-xml's events
+//! (`decode_located_events_only`, a test hook of the private `__test-hooks` feature).
 
 use std::path::Path;
 
@@ -200,8 +200,8 @@ fn both_ways(input: &[u8]) -> Option<ErrorKind> {
     fast.err().map(|e| *e.kind())
 }
 
-/// Start tags: the fast path takes known names, bare or with one of the two common
-/// declarations, and `<X/>`; the event path reads everything else.
+/// Start tags: the lexer's scan takes every tag it finds whole and valid UTF-8 (its end is the
+/// first `>` outside quotes, as quick-xml finds it); quick-xml reads the rest.
 #[test]
 fn fast_path_start_tags_agree_with_the_event_path() {
     let cases: &[(&str, Option<ErrorKind>)] = &[
@@ -265,6 +265,50 @@ fn fast_path_declines_every_other_shape() {
     for (content, expected) in cases {
         assert_eq!(both_ways(&with_ver_dtd(content)), *expected, "{content}");
     }
+}
+
+/// The lexer's own scan against quick-xml's on the boundaries it decides: `>` inside quoted
+/// attribute values (in start and end tags), white space and attributes in end tags, non-ASCII
+/// and invalid UTF-8 inside tags and references, `&` that starts no reference, a second BOM.
+#[test]
+fn own_scan_agrees_with_quick_xml_on_tag_and_reference_boundaries() {
+    let elements = [
+        "<VerDTD a=\"x>y\" b='>'>1.2</VerDTD>",
+        "<VerDTD a='\"'>1.2</VerDTD>",
+        "<VerDTD>1.2</VerDTD a=\">\">",
+        "<VerDTD>1.2</VerDTD\t\n>",
+        "<VerDTD>1.2</ VerDTD>",
+        "<VerDTD>1.2</VerDTD/>",
+        "<VerDTD é='1'>1.2</VerDTD>",
+        "<VerDTDé>1.2</VerDTDé>",
+        "<é:VerDTD xmlns:é=\"SYNCML:SYNCML1.2\">1.2</é:VerDTD>",
+        "<VerDTD>1&amp2</VerDTD>",
+        "<VerDTD>1&amp<x/>;</VerDTD>",
+        "<VerDTD>1&é;</VerDTD>",
+        "<VerDTD>1&#x31;&#49;&lt;&gt;&apos;&quot;</VerDTD>",
+        "<VerDTD><></VerDTD>",
+        "<VerDTD></></VerDTD>",
+        "<VerDTD><![CDATA[a]]]></VerDTD>",
+        "<VerDTD><![CDATA[]]></VerDTD>",
+        "<VerDTD><!---->1.2</VerDTD>",
+        "<VerDTD><?pi x?>1.2</VerDTD>",
+    ];
+    for element in elements {
+        both_ways(&with_element(element));
+    }
+    let good = with_element("<VerDTD>1.2</VerDTD>");
+    let at = good.windows(8).position(|w| w == b"<VerDTD>").unwrap();
+    for (offset, bad) in [(1, 0xFFu8), (3, 0xC3), (10, 0xFF), (12, 0x80)] {
+        let mut input = good.clone();
+        input[at + offset] = bad;
+        both_ways(&input);
+    }
+    let mut two_boms = b"\xEF\xBB\xBF\xEF\xBB\xBF".to_vec();
+    two_boms.extend_from_slice(&good);
+    assert_eq!(both_ways(&two_boms), Some(ErrorKind::UnexpectedText));
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(&good);
+    assert_eq!(both_ways(&bom), None);
 }
 
 /// Text over the limit, and invalid UTF-8, are reported at the same place either way.

@@ -201,7 +201,15 @@ mod tests {
             assert!(a.name().is_ascii() && a.name().len() <= MAX_NAME, "{a:?}");
         }
         assert_eq!(El::ALL.iter().map(|a| a.name().len()).max(), Some(MAX_NAME));
-        for other in ["", "Syncml", "Alerts", "Sizf", "x", "SyncMLSyncMLSyncML", "Other"] {
+        for other in [
+            "",
+            "Syncml",
+            "Alerts",
+            "Sizf",
+            "x",
+            "SyncMLSyncMLSyncML",
+            "Other",
+        ] {
             assert_eq!(El::of(other.as_bytes()), El::Other, "{other}");
         }
         assert_eq!(El::of(b"Size\xFF"), El::Other);

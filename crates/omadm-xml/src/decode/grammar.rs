@@ -7,12 +7,12 @@ use std::ops::Range;
 
 use omadm_syncml::{
     Alert, AlertCode, Anchor, Carriage, Chal, CmdId, CmdRef, Command, Container, Cred, Delete,
-    Exec, Get, Item, ItemCommand, ItemData, Mem, Meta, MsgId, MsgRef, Results, SessionId, Source,
-    Status, StatusCode, SyncBody, SyncHdr, Target, Format, Mark,
+    Exec, Format, Get, Item, ItemCommand, ItemData, Mark, Mem, Meta, MsgId, MsgRef, Results,
+    SessionId, Source, Status, StatusCode, SyncBody, SyncHdr, Target,
 };
 
-use super::{Acc, Ctx, Decoder, Ev, Result};
 use super::ns::Tag;
+use super::{Acc, Ctx, Decoder, Ev, Result};
 use crate::error::{ErrorKind, Limit};
 use crate::names::El;
 

@@ -108,7 +108,10 @@ pub fn decode_located<'a>(input: &'a [u8], limits: &Limits) -> Result<Decoded<'a
 #[cfg(feature = "__test-hooks")]
 pub fn decode_located_events_only<'a>(input: &'a [u8], limits: &Limits) -> Result<Decoded<'a>> {
     check_size(input, limits)?;
-    decode_with(Decoder::with_lexer(input, limits, Lexer::events_only(input)), input)
+    decode_with(
+        Decoder::with_lexer(input, limits, Lexer::events_only(input)),
+        input,
+    )
 }
 
 fn decode_with<'a>(mut d: Decoder<'a>, input: &'a [u8]) -> Result<Decoded<'a>> {
@@ -549,7 +552,6 @@ impl<'a> Decoder<'a> {
         }
     }
 
-
     /// The next child element of the current element, in the document's SyncML namespace;
     /// `None` at the current element's end. White space between children is skipped.
     fn child(&mut self, ctx: Ctx) -> Result<Option<Tag>> {
@@ -637,5 +639,4 @@ impl<'a> Decoder<'a> {
             }
         }
     }
-
 }

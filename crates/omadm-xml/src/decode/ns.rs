@@ -370,7 +370,6 @@ impl<'a> Decoder<'a> {
         };
         c.ok_or_else(|| self.err_here(ErrorKind::Entity, at))
     }
-
 }
 
 /// The default-namespace declaration that every DM message repeats on its root and its MetInf

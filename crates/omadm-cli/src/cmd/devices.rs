@@ -15,7 +15,7 @@ use crate::cli::{DevicesAddArgs, DevicesCommand};
 use crate::config::{Device, Devices};
 use crate::error::CliError;
 use crate::out;
-use crate::registry::{Entry, Registry};
+use crate::registry::{Change, Entry, Registry};
 use crate::store::Location;
 use crate::verification::ServerSide;
 
@@ -71,16 +71,19 @@ pub(crate) fn run(command: &DevicesCommand) -> Result<ExitCode, CliError> {
         DevicesCommand::RotateNonce(args) => rt.block_on(async {
             let nonce = random_nonce()?;
             let (registry, location) = open(&args.db).await?;
-            change(&registry, &location, &args.username, |e| {
-                e.nonce.clone_from(&nonce);
-            })
+            change(
+                &registry,
+                &location,
+                &args.username,
+                Change::Nonce(nonce.clone()),
+            )
             .await?;
             out(&format!("{}: nonce = \"{nonce}\"\n", args.username));
             Ok(ExitCode::SUCCESS)
         }),
         DevicesCommand::Disable(args) => rt.block_on(async {
             let (registry, location) = open(&args.db).await?;
-            change(&registry, &location, &args.username, |e| e.disabled = true).await?;
+            change(&registry, &location, &args.username, Change::Disable).await?;
             out(&format!("{}: disabled\n", args.username));
             Ok(ExitCode::SUCCESS)
         }),
@@ -174,19 +177,19 @@ async fn change(
     registry: &Registry,
     location: &Location,
     username: &str,
-    edit: impl FnOnce(&mut Entry),
+    change: Change,
 ) -> Result<(), CliError> {
-    let mut entry = registry
-        .get(username)
-        .await
-        .map_err(|e| failed(location, &e))?
-        .ok_or_else(|| CliError::input(format!("{location}: no device \"{username}\"")))?;
-    edit(&mut entry);
-    registry
-        .upsert(std::slice::from_ref(&entry))
+    let found = registry
+        .change(username, change)
         .await
         .map_err(|e| failed(location, &e))?;
-    Ok(())
+    if found {
+        Ok(())
+    } else {
+        Err(CliError::input(format!(
+            "{location}: no device \"{username}\""
+        )))
+    }
 }
 
 /// The registry row of a devices file entry (a `secret` becomes its digest).

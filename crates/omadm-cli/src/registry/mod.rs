@@ -69,6 +69,15 @@ impl Entry {
     }
 }
 
+/// One edit of a registry row that `omadm devices` makes in place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Change {
+    /// A new last nonce (base64).
+    Nonce(String),
+    /// The device is refused from now on.
+    Disable,
+}
+
 /// A registry, in the database of a `--db` value.
 pub(crate) enum Registry {
     Sqlite(sqlite::SqliteRegistry),
@@ -106,6 +115,17 @@ impl Registry {
         match self {
             Self::Sqlite(r) => r.changes_since(version),
             Self::Postgres(r) => r.changes_since(version).await,
+        }
+    }
+
+    /// Applies one change to the row of `username` in a single statement under the writers'
+    /// lock, with the next version; `false` when there is no such device. Two operators
+    /// changing one device at once both win (a read-modify-write of the whole row would lose
+    /// one of the changes).
+    pub(crate) async fn change(&self, username: &str, change: Change) -> Result<bool, StoreError> {
+        match self {
+            Self::Sqlite(r) => r.change(username, &change),
+            Self::Postgres(r) => r.change(username, &change).await,
         }
     }
 

@@ -3,7 +3,7 @@
 
 use deadpool_postgres::Pool;
 
-use super::Entry;
+use super::{Change, Entry};
 use crate::store::StoreError;
 use crate::store::postgres::{classify, get, pool};
 
@@ -55,6 +55,38 @@ impl PgRegistry {
         .map_err(classify)?;
         tx.commit().await.map_err(classify)?;
         Ok(entries.len())
+    }
+
+    pub(crate) async fn change(&self, username: &str, change: &Change) -> Result<bool, StoreError> {
+        let mut client = get(&self.pool).await?;
+        let tx = client.transaction().await.map_err(classify)?;
+        tx.batch_execute("LOCK TABLE devices IN SHARE ROW EXCLUSIVE MODE")
+            .await
+            .map_err(classify)?;
+        let version: i64 = tx
+            .query_one("SELECT coalesce(max(version), 0) + 1 FROM devices", &[])
+            .await
+            .map_err(classify)?
+            .get(0);
+        let n = match change {
+            Change::Nonce(nonce) => {
+                tx.execute(
+                    "UPDATE devices SET nonce = $1, version = $2 WHERE username = $3",
+                    &[nonce, &version, &username],
+                )
+                .await
+            }
+            Change::Disable => {
+                tx.execute(
+                    "UPDATE devices SET disabled = true, version = $1 WHERE username = $2",
+                    &[&version, &username],
+                )
+                .await
+            }
+        }
+        .map_err(classify)?;
+        tx.commit().await.map_err(classify)?;
+        Ok(n == 1)
     }
 
     pub(crate) async fn changes_since(&self, version: i64) -> Result<Vec<Entry>, StoreError> {

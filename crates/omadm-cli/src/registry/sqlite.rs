@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
-use super::Entry;
+use super::{Change, Entry};
 use crate::store::{SqliteStore, StoreError};
 
 pub(crate) struct SqliteRegistry {
@@ -65,6 +65,25 @@ impl SqliteRegistry {
             }
             tx.commit()?;
             Ok(entries.len())
+        })
+    }
+
+    pub(crate) fn change(&self, username: &str, change: &Change) -> Result<bool, StoreError> {
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let version = next_version(&tx)?;
+            let n = match change {
+                Change::Nonce(nonce) => tx.execute(
+                    "UPDATE devices SET nonce = ?1, version = ?2 WHERE username = ?3",
+                    params![nonce, version, username],
+                )?,
+                Change::Disable => tx.execute(
+                    "UPDATE devices SET disabled = 1, version = ?1 WHERE username = ?2",
+                    params![version, username],
+                )?,
+            };
+            tx.commit()?;
+            Ok(n == 1)
         })
     }
 

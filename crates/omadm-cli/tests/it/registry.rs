@@ -221,3 +221,43 @@ fn add_refuses_an_existing_device_and_a_missing_secret_source() {
         "one of --secret-from-stdin and --generate is required"
     );
 }
+
+/// Regression: `rotate-nonce` and `disable` used to read the whole row and write it back, so a
+/// rotation that read before a concurrent `disable` committed wrote the device back enabled.
+/// Each change is now one `UPDATE` of its own column: however they interleave, the device ends
+/// disabled and with one of the rotated nonces.
+#[test]
+fn concurrent_rotations_never_undo_a_disable() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.sqlite");
+    let db = db.to_str().unwrap();
+    add_generated(db, "race", "IMEI:7");
+    let rotations: Vec<_> = (0..6)
+        .map(|_| {
+            bin()
+                .args(["devices", "rotate-nonce", "--db", db, "race"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let (code, _, err) = parts(&run(&["devices", "disable", "--db", db, "race"]));
+    assert_eq!(code, 0, "{err}");
+    let mut nonces = Vec::new();
+    for child in rotations {
+        let (code, out, err) = parts(&child.wait_with_output().unwrap());
+        assert_eq!(code, 0, "{err}");
+        nonces.push(out.split('"').nth(1).unwrap().to_owned());
+    }
+    let (code, listed, err) = parts(&run(&["devices", "list", "--db", db, "--json"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(listed.contains("\"disabled\":true"), "{listed}");
+    assert!(
+        nonces.iter().any(|n| listed.contains(n.as_str())),
+        "the last rotation's nonce is kept: {listed}"
+    );
+    let (code, _, err) = parts(&run(&["devices", "disable", "--db", db, "nobody"]));
+    assert_ne!(code, 0);
+    assert!(err.contains("no device \"nobody\""), "{err}");
+}

@@ -212,6 +212,12 @@ pub(crate) struct DemoArgs {
     /// Keep the temporary directory (devices, database) and print its path.
     #[arg(long)]
     pub(crate) keep: bool,
+    /// Also serve the status page, JSON API and `/metrics` here (e.g. 127.0.0.1:9100).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) metrics_listen: Option<SocketAddr>,
+    /// Seconds to keep the server (and its status page) up after the traffic (Ctrl-C ends early).
+    #[arg(long, value_name = "SECS", default_value_t = 0.0)]
+    pub(crate) linger: f64,
 }
 
 /// `omadm db …`.

@@ -52,7 +52,12 @@ pub(crate) fn run(args: &DemoArgs) -> Result<ExitCode, CliError> {
         .tempdir()
         .map_err(|e| CliError::failure(format!("cannot create a temporary directory: {e}")))?;
     let files = write_devices(dir.path())?;
-    let result = runtime()?.block_on(demo(dir.path(), &files));
+    let linger = if args.linger == 0.0 {
+        None
+    } else {
+        Some(super::serve::seconds("--linger", args.linger)?)
+    };
+    let result = runtime()?.block_on(demo(dir.path(), &files, args.metrics_listen, linger));
     if args.keep {
         let kept = dir.keep();
         eprintln!("kept {}", kept.display());
@@ -123,13 +128,20 @@ fn write_devices(dir: &Path) -> Result<Files, CliError> {
     })
 }
 
-async fn demo(dir: &Path, files: &Files) -> Result<ExitCode, CliError> {
+async fn demo(
+    dir: &Path,
+    files: &Files,
+    metrics_listen: Option<std::net::SocketAddr>,
+    linger: Option<Duration>,
+) -> Result<ExitCode, CliError> {
     let db = dir.join("reports.sqlite");
     let store = SqliteStore::open(&db)
         .map_err(|e| CliError::failure(format!("cannot open {}: {e}", db.display())))?;
     let gate = Arc::new(ServerSide::new(&files.server, MAX_MSG_SIZE)?);
     let mut config = ServerConfig::new(([127, 0, 0, 1], 0).into());
     config.max_msg_size = MAX_MSG_SIZE;
+    config.metrics_listen = metrics_listen;
+    config.summary_interval = None;
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let running = server::start(&config, gate, Box::new(store), Some(events_tx))
         .await
@@ -190,6 +202,20 @@ async fn demo(dir: &Path, files: &Files) -> Result<ExitCode, CliError> {
         }
     }
     let metrics = running.metrics.snapshot();
+    if let Some(page) = running.metrics_addr {
+        // What was said so far now, then the page for as long as asked.
+        out(&text);
+        text.clear();
+        let linger = linger.unwrap_or_default();
+        eprintln!(
+            "status page: http://{page}/ (up for {} s more; Ctrl-C ends it)",
+            linger.as_secs_f64()
+        );
+        tokio::select! {
+            () = tokio::time::sleep(linger) => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
     running.shutdown().await;
 
     let rows: Vec<StoredReport> = SqliteStore::open_read_only(&db)

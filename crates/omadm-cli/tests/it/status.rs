@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    Dev, Server, devs, get, get_with, post, server_toml, sign_in_message, template, write,
+    Dev, Server, bin, devs, get, get_with, post, server_toml, sign_in_message, template, write,
 };
 
 const DM: &str = "application/vnd.syncml.dm+xml";
@@ -598,7 +598,7 @@ fn headless(url: &str, mode: &str, profile: &Path) -> String {
             "--disable-gpu",
             "--disable-background-networking",
             "--no-first-run",
-            "--window-size=1280,1400",
+            "--window-size=1280,1860",
             "--hide-scrollbars",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
@@ -683,6 +683,73 @@ fn headless_chromium_shows_the_stored_reports_and_the_ignored_counts() {
         "{dom}"
     );
     assert!(dom.contains("<svg"), "the chart is inline SVG");
+}
+
+/// A running `omadm demo --metrics-listen 127.0.0.1:0 --linger …`, killed on drop.
+struct Demo(std::process::Child);
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn headless_chromium_shows_the_demo_traffic() {
+    let mut demo = Demo(
+        bin()
+            .args(["demo", "--metrics-listen", "127.0.0.1:0", "--linger", "60"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    // The demo says where its page is once every case has been answered.
+    let stderr = demo.0.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(rest) = line.strip_prefix("status page: ") {
+                let _ = tx.send(rest.split(' ').next().unwrap_or_default().to_owned());
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the demo prints its status page URL");
+    let dir = tempfile::tempdir().unwrap();
+    let dom = headless(&url, "--dump-dom", &dir.path().join("profile"));
+    // The demo stores 2 reports from each of dev1..dev4 and 1 more from dev1.
+    assert_eq!(dom.matches("<tr class=\"report\">").count(), 9, "{dom}");
+    assert_eq!(dom.matches("<tr class=\"device\">").count(), 4, "{dom}");
+    assert!(
+        dom.contains("t=61C; zone=&lt;cpu&gt; &amp; ]]&gt; ok"),
+        "{dom}"
+    );
+    for (reason, n) in [
+        ("replayed", 1),
+        ("bad-mac", 2),
+        ("unknown-device", 1),
+        ("too-large", 1),
+    ] {
+        let row = dom
+            .split(&format!("<tr data-reason=\"{reason}\">"))
+            .nth(1)
+            .and_then(|rest| rest.split("</tr>").next())
+            .unwrap_or_else(|| panic!("no row for {reason}: {dom}"));
+        assert!(
+            row.contains(&format!("data-total=\"{n}\">{n}</td>")),
+            "{row}"
+        );
+    }
+    assert!(
+        dom.contains("data-value=\"5\">5<small>last minute"),
+        "5 accepted: {dom}"
+    );
 
     let shot = target_dir().join("status-page.png");
     let _ = std::fs::remove_file(&shot);

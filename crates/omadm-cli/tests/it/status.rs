@@ -665,15 +665,7 @@ fn headless_chromium_shows_the_stored_reports_and_the_ignored_counts() {
     }
     // The ignored counts, by reason, and in the totals card.
     for (reason, n) in &traffic.ignored {
-        let row = dom
-            .split(&format!("<tr data-reason=\"{reason}\">"))
-            .nth(1)
-            .and_then(|rest| rest.split("</tr>").next())
-            .unwrap_or_else(|| panic!("no row for {reason}: {dom}"));
-        assert!(
-            row.contains(&format!("data-total=\"{n}\">{n}</td>")),
-            "{row}"
-        );
+        assert_ignored_row(&dom, reason, *n);
     }
     let ignored_total: u64 = traffic.ignored.values().sum();
     assert!(
@@ -683,6 +675,19 @@ fn headless_chromium_shows_the_stored_reports_and_the_ignored_counts() {
         "{dom}"
     );
     assert!(dom.contains("<svg"), "the chart is inline SVG");
+}
+
+/// The page's row for `reason` in the ignored table says `n` since start.
+fn assert_ignored_row(dom: &str, reason: &str, n: u64) {
+    let row = dom
+        .split(&format!("<tr data-reason=\"{reason}\">"))
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no row for {reason}: {dom}"));
+    assert!(
+        row.contains(&format!("data-total=\"{n}\">{n}</td>")),
+        "{row}"
+    );
 }
 
 /// A running `omadm demo --metrics-listen 127.0.0.1:0 --linger …`, killed on drop.
@@ -736,15 +741,7 @@ fn headless_chromium_shows_the_demo_traffic() {
         ("unknown-device", 1),
         ("too-large", 1),
     ] {
-        let row = dom
-            .split(&format!("<tr data-reason=\"{reason}\">"))
-            .nth(1)
-            .and_then(|rest| rest.split("</tr>").next())
-            .unwrap_or_else(|| panic!("no row for {reason}: {dom}"));
-        assert!(
-            row.contains(&format!("data-total=\"{n}\">{n}</td>")),
-            "{row}"
-        );
+        assert_ignored_row(&dom, reason, n);
     }
     assert!(
         dom.contains("data-value=\"5\">5<small>last minute"),

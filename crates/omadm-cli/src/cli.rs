@@ -39,6 +39,9 @@ pub(crate) enum Command {
     /// The device registry in the database, which running servers follow without a restart.
     #[command(subcommand)]
     Devices(DevicesCommand),
+    /// Run a device's DM session against a server and store the new nonce in the state file,
+    /// where `emit` and `send` read it.
+    Session(SessionArgs),
 }
 
 /// What every emitting command needs.
@@ -304,4 +307,41 @@ pub(crate) struct DevicesUserArgs {
     pub(crate) db: PathBuf,
     /// The device's username.
     pub(crate) username: String,
+}
+
+/// How a device authenticates in its DM sessions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SessionAuth {
+    /// `x-syncml-hmac` over every message, with the device's algorithm and construction.
+    Hmac,
+    /// An auth-md5 `Cred` in package 1.
+    Md5,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SessionArgs {
+    /// The devices file (the device side: `secret`).
+    #[arg(long, value_name = "F")]
+    pub(crate) devices: PathBuf,
+    /// The device (its username in the devices file).
+    #[arg(long, value_name = "USER")]
+    pub(crate) device: String,
+    /// The server's URL (http:// only; put TLS in a proxy).
+    #[arg(long, value_name = "URL")]
+    pub(crate) url: String,
+    /// SyncHdr/Target/LocURI (default: the URL).
+    #[arg(long, value_name = "URI")]
+    pub(crate) server_uri: Option<String>,
+    /// The state file `emit` and `send` read: the nonce the session issued is stored there.
+    #[arg(long, value_name = "S")]
+    pub(crate) state: PathBuf,
+    /// The SessionID (default: derived from the clock).
+    #[arg(long, value_name = "ID")]
+    pub(crate) session_id: Option<String>,
+    /// The scheme the server pins the device to.
+    #[arg(long, value_enum, default_value_t = SessionAuth::Hmac)]
+    pub(crate) auth: SessionAuth,
+    /// Timeout of one exchange, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub(crate) timeout: f64,
 }

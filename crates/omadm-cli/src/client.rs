@@ -158,6 +158,19 @@ impl Client {
         content_type: &str,
         headers: &[(&str, String)],
     ) -> Result<StatusCode, AttemptError> {
+        self.request(body, content_type, headers)
+            .await
+            .map(|(status, _)| status)
+    }
+
+    /// One POST (no retry: a DM session message must not be sent twice), within the timeout;
+    /// the answer's status and body.
+    pub(crate) async fn request(
+        &mut self,
+        body: &Bytes,
+        content_type: &str,
+        headers: &[(&str, String)],
+    ) -> Result<(StatusCode, Bytes), AttemptError> {
         let result = tokio::time::timeout(self.timeout, self.exchange(body, content_type, headers))
             .await
             .unwrap_or(Err(AttemptError::Timeout));
@@ -172,7 +185,7 @@ impl Client {
         body: &Bytes,
         content_type: &str,
         headers: &[(&str, String)],
-    ) -> Result<StatusCode, AttemptError> {
+    ) -> Result<(StatusCode, Bytes), AttemptError> {
         let sender = match self.sender.take() {
             Some(s) if !s.is_closed() => s,
             _ => self.connect().await?,
@@ -196,10 +209,16 @@ impl Client {
             .await
             .map_err(AttemptError::Http)?;
         let status = response.status();
-        // Drain the (empty) answer so that the connection can carry the next request.
-        let _ = response.into_body().collect().await;
+        // Read the answer (empty for a sessionless report) so that the connection can carry
+        // the next request.
+        let answer = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(AttemptError::Http)?
+            .to_bytes();
         self.sender = Some(sender);
-        Ok(status)
+        Ok((status, answer))
     }
 
     async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, AttemptError> {

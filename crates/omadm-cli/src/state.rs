@@ -1,22 +1,28 @@
-//! The client state file of `emit` and `send`: the next MsgID per device, so that MsgIDs keep
-//! rising across runs (the server's anti-replay window depends on it).
+//! The client state file of `emit`, `send` and `session`: the next MsgID per device, so that
+//! MsgIDs keep rising across runs (the server's anti-replay window depends on it), and the nonce
+//! the device's last DM session gave (which then replaces the devices file's).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use omadm_dmsec::Nonce;
+
 use crate::error::{CliError, io_reason};
 
-/// `{"dev1": {"next_msg_id": 5}, …}`.
+/// `{"dev1": {"next_msg_id": 5, "nonce": "…"}, …}` (`nonce` only after `omadm session`).
 #[derive(Debug, Default)]
 pub(crate) struct ClientState {
     path: Option<PathBuf>,
     devices: BTreeMap<String, DeviceState>,
 }
 
-#[derive(Clone, Copy, Debug, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 struct DeviceState {
     next_msg_id: u32,
+    /// Base64 of the nonce the last DM session issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nonce: Option<String>,
 }
 
 impl ClientState {
@@ -51,8 +57,28 @@ impl ClientState {
 
     /// Records the MsgID of the device's next message.
     pub(crate) fn set_next_msg_id(&mut self, username: &str, next: u32) {
+        self.entry(username).next_msg_id = next;
+    }
+
+    /// The nonce the device's last DM session issued, if `omadm session` recorded one (an
+    /// entry that does not decode counts as none).
+    pub(crate) fn nonce(&self, username: &str) -> Option<Nonce> {
+        let text = self.devices.get(username)?.nonce.as_deref()?;
+        Nonce::from_base64(text).ok()
+    }
+
+    /// Records the nonce a DM session issued to the device.
+    pub(crate) fn set_nonce(&mut self, username: &str, nonce: &Nonce) {
+        self.entry(username).nonce = Some(nonce.to_base64());
+    }
+
+    fn entry(&mut self, username: &str) -> &mut DeviceState {
         self.devices
-            .insert(username.to_owned(), DeviceState { next_msg_id: next });
+            .entry(username.to_owned())
+            .or_insert(DeviceState {
+                next_msg_id: 1,
+                nonce: None,
+            })
     }
 
     /// Writes the file atomically (temporary file, then rename), if there is one.

@@ -308,7 +308,15 @@ fn first_message(
     msg_id: u32,
 ) -> Result<Emitted, CliError> {
     let device = devices.require(username)?;
-    let mut emitter = emitter_for(devices, device, SERVER_URI, None, max_msg_size, msg_id)?;
+    let mut emitter = emitter_for(
+        devices,
+        device,
+        SERVER_URI,
+        None,
+        max_msg_size,
+        msg_id,
+        None,
+    )?;
     let emission = emitter
         .emit(reports)
         .map_err(|e| CliError::failure(format!("demo emitter: {e}")))?;

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use omadm_emitter::{
-    Account, Carrier, Emission, EmitError, Emitter, MsgId, SessionlessReport, Username,
+    Account, Carrier, Emission, EmitError, Emitter, MsgId, Nonce, SessionlessReport, Username,
 };
 use omadm_syncml::{Format, Mark};
 
@@ -33,6 +33,7 @@ pub(crate) fn run(args: &EmitArgs) -> Result<ExitCode, CliError> {
         args.common.carrier,
         args.common.max_msg_size,
         state.next_msg_id(&device.username),
+        state.nonce(&device.username),
     )?;
     let emission = emit(&mut emitter, &reports, &args.common.reports)?;
 
@@ -100,7 +101,8 @@ fn report_error(path: &Path, index: usize, why: &str) -> CliError {
     ))
 }
 
-/// The emitter for one device: carrier and MaxMsgSize as given, else the device's.
+/// The emitter for one device: carrier and MaxMsgSize as given, else the device's; the nonce a
+/// DM session gave (`omadm session`, kept in the state file), else the devices file's.
 pub(crate) fn emitter_for(
     devices: &Devices,
     device: &Device,
@@ -108,6 +110,7 @@ pub(crate) fn emitter_for(
     carrier: Option<Carrier>,
     max_msg_size: Option<usize>,
     next_msg_id: u32,
+    nonce: Option<Nonce>,
 ) -> Result<Emitter, CliError> {
     let secret = device.require_secret(devices.path())?;
     let username = Username::new(device.username.clone()).map_err(|e| {
@@ -125,7 +128,7 @@ pub(crate) fn emitter_for(
         device.device_id.clone(),
         username,
         secret.clone(),
-        device.nonce,
+        nonce.unwrap_or(device.nonce),
         max_msg_size,
     );
     account.carrier = carrier.unwrap_or(device.carrier);

@@ -8,6 +8,7 @@ mod inspect;
 mod lint;
 mod send;
 mod serve;
+mod session;
 mod verify;
 
 use std::process::ExitCode;
@@ -27,5 +28,6 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Demo(args) => demo::run(&args),
         Command::Db(command) => db::run(&command),
         Command::Devices(command) => devices::run(&command),
+        Command::Session(args) => session::run(&args),
     }
 }

@@ -74,6 +74,7 @@ pub(crate) fn run(args: &SendArgs) -> Result<ExitCode, CliError> {
             args.common.carrier,
             args.common.max_msg_size,
             state.next_msg_id(&device.username),
+            state.nonce(&device.username),
         )?;
         for _ in 0..args.repeat {
             for message in emit(&mut emitter, &reports, &args.common.reports)?.messages {

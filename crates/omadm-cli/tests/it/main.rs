@@ -14,5 +14,6 @@ mod inspect_lint;
 mod multinode;
 mod registry;
 mod send_serve;
+mod session;
 mod status;
 mod verify;

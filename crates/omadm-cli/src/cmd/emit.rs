@@ -113,13 +113,7 @@ pub(crate) fn emitter_for(
     nonce: Option<Nonce>,
 ) -> Result<Emitter, CliError> {
     let secret = device.require_secret(devices.path())?;
-    let username = Username::new(device.username.clone()).map_err(|e| {
-        CliError::input(format!(
-            "{}:{}: username: {e}",
-            devices.path().display(),
-            device.line
-        ))
-    })?;
+    let username = username_of(devices, device)?;
     let max_msg_size = max_msg_size
         .or(device.max_msg_size)
         .unwrap_or(DEFAULT_MAX_MSG_SIZE);
@@ -142,6 +136,17 @@ pub(crate) fn emitter_for(
     Emitter::new(account)
         .map(|e| e.with_self_check(false))
         .map_err(|e| CliError::input(format!("device \"{}\": {e}", device.username)))
+}
+
+/// The device's username as a validated [`Username`], or an error naming the devices file line.
+pub(crate) fn username_of(devices: &Devices, device: &Device) -> Result<Username, CliError> {
+    Username::new(device.username.clone()).map_err(|e| {
+        CliError::input(format!(
+            "{}:{}: username: {e}",
+            devices.path().display(),
+            device.line
+        ))
+    })
 }
 
 /// Emits every report, turning a report too large for MaxMsgSize into an input error.

@@ -7,12 +7,13 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hyper::body::Bytes;
-use omadm_dmsec::{HMAC_HEADER, Username};
+use omadm_dmsec::HMAC_HEADER;
 use omadm_session::{
     AuthPin, ClientConfig, ClientEvent, ClientSession, EndReason, MemoryTree, NodeValue,
     discovery::NODE_PATH,
 };
 
+use super::emit::username_of;
 use super::serve::{runtime, seconds};
 use crate::cli::{SessionArgs, SessionAuth};
 use crate::client::{Client, Target};
@@ -25,13 +26,7 @@ pub(crate) fn run(args: &SessionArgs) -> Result<ExitCode, CliError> {
     let devices = Devices::load(&args.devices)?;
     let device = devices.require(&args.device)?;
     let secret = device.require_secret(devices.path())?;
-    let username = Username::new(device.username.clone()).map_err(|e| {
-        CliError::input(format!(
-            "{}:{}: username: {e}",
-            devices.path().display(),
-            device.line
-        ))
-    })?;
+    let username = username_of(&devices, device)?;
     let target = Target::parse(&args.url)?;
     let timeout = seconds("--timeout", args.timeout)?;
     let mut state = ClientState::load(Some(&args.state))?;

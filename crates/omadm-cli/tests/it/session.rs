@@ -152,6 +152,8 @@ fn session_stores_the_new_nonce_that_emit_then_signs_with() {
             auth,
             "--session-id",
             "42",
+            "--timeout",
+            "120",
         ]);
         let (code, stdout, stderr) = parts(&out);
         assert_eq!(code, 0, "{stdout}{stderr}");

@@ -72,7 +72,7 @@ impl<'a> Decoder<'a> {
     /// name being its first `name_len` bytes.
     #[inline(always)]
     pub(super) fn start(&mut self, content: &'a [u8], name_len: usize, empty: bool) -> Result<Tag> {
-        let name = content.get(..name_len).unwrap_or(content);
+        let (name, _) = split_tag(content, name_len);
         self.open(self.pos + 1, content, name_len, El::of(name), empty)
     }
 
@@ -88,9 +88,9 @@ impl<'a> Decoder<'a> {
         el: El,
         empty: bool,
     ) -> Result<Tag> {
-        let offset = content_at.saturating_sub(1);
-        let qname = content.get(..name_len).unwrap_or(content);
-        let attrs = content.get(name_len..).unwrap_or(b"");
+        // The content follows the tag's `<`.
+        let offset = content_at - 1;
+        let (qname, attrs) = split_tag(content, name_len);
 
         let parent_default = self.stack.last().map_or(Ns::None, |f| f.default_ns);
         self.stack.push(Frame {
@@ -149,7 +149,7 @@ impl<'a> Decoder<'a> {
         Ok(Tag {
             el,
             ns,
-            offset: u32::try_from(offset).unwrap_or(u32::MAX),
+            offset: tag_offset(offset),
         })
     }
 
@@ -213,7 +213,7 @@ impl<'a> Decoder<'a> {
             while i < len && b[i] != b'=' && !is_xml_ws(b[i]) {
                 i += 1;
             }
-            let name = raw.get(name_start..i).unwrap_or(b"");
+            let name = &raw[name_start..i];
             while i < len && is_xml_ws(b[i]) {
                 i += 1;
             }
@@ -234,7 +234,7 @@ impl<'a> Decoder<'a> {
             let Some(vlen) = b[i..].iter().position(|&c| c == quote) else {
                 return Err(self.syntax(at, "unclosed attribute value"));
             };
-            let value_raw = raw.get(i..i + vlen).unwrap_or(b"");
+            let value_raw = &raw[i..i + vlen];
             i += vlen + 1;
             if !is_xml_name(name) {
                 return Err(self.syntax(at, "bad attribute name"));
@@ -382,6 +382,26 @@ fn common_declaration(attrs: &[u8]) -> Option<Ns> {
         b" xmlns=\"SYNCML:SYNCML1.2\"" => Some(Ns::SyncMl(SyncMlVersion::V1_2)),
         _ => None,
     }
+}
+
+/// A start tag's content split into its name (the first `name_len` bytes) and its attributes.
+#[inline(always)]
+fn split_tag(content: &[u8], name_len: usize) -> (&[u8], &[u8]) {
+    // invariant: the lexer's `name_len` is a prefix length of the content (it stops at the
+    // first white space or the end, as quick-xml's does).
+    #[allow(clippy::expect_used)]
+    content
+        .split_at_checked(name_len)
+        .expect("invariant: the name is a prefix of the tag")
+}
+
+/// A tag's offset as stored in a [`Tag`].
+#[inline(always)]
+fn tag_offset(offset: usize) -> u32 {
+    // invariant: inputs are at most `u32::MAX` bytes (`check_size` refuses longer ones before
+    // anything is read), so every offset in one fits.
+    #[allow(clippy::expect_used)]
+    u32::try_from(offset).expect("invariant: offsets fit in u32")
 }
 
 /// The part of a qualified name after its prefix.

@@ -209,6 +209,15 @@ impl<'m, 't, O: Out> Writer<'m, 't, O> {
         self.byte(if content { id | tok::HAS_CONTENT } else { id });
     }
 
+    /// Switches back to the SyncML code page if another is current.
+    #[inline]
+    fn page_zero(&mut self) {
+        if self.page != tok::PAGE_SYNCML {
+            self.raw(&[tok::SWITCH_PAGE, tok::PAGE_SYNCML]);
+            self.page = tok::PAGE_SYNCML;
+        }
+    }
+
     #[inline]
     fn open(&mut self, el: El) {
         self.tag(el, true);
@@ -323,8 +332,23 @@ fn message<'m, O: Out>(
     msg: &'m SyncMl<'m>,
     table: &[u8],
 ) -> Option<Range<usize>> {
+    let span = prologue(w, msg.version, &msg.hdr, table);
+    for c in &msg.body.commands {
+        command(w, c);
+    }
+    epilogue(w, msg.body.is_final);
+    span
+}
+
+/// The document header, `SyncML`, the whole `SyncHdr` and `SyncBody`'s tag.
+fn prologue<'m, O: Out>(
+    w: &mut Writer<'m, '_, O>,
+    version: SyncMlVersion,
+    hdr: &'m SyncHdr<'m>,
+    table: &[u8],
+) -> Option<Range<usize>> {
     w.byte(0x02);
-    match msg.version {
+    match version {
         SyncMlVersion::V1_1 => w.mb(tok::PUBLIC_ID_SYNCML_1_1),
         _ => w.mb(tok::PUBLIC_ID_SYNCML_1_2),
     }
@@ -332,15 +356,52 @@ fn message<'m, O: Out>(
     w.mb(u32::try_from(table.len()).unwrap_or(u32::MAX));
     w.raw(table);
     w.open(El::SyncML);
-    let span = sync_hdr(w, &msg.hdr);
+    let span = sync_hdr(w, hdr);
     w.open(El::SyncBody);
-    for c in &msg.body.commands {
-        command(w, c);
-    }
-    w.flag(El::Final, msg.body.is_final);
-    w.end();
-    w.end();
     span
+}
+
+/// `Final` if set, then the ends of `SyncBody` and `SyncML`.
+fn epilogue<O: Out>(w: &mut Writer<'_, '_, O>, is_final: bool) {
+    w.flag(El::Final, is_final);
+    w.end();
+    w.end();
+}
+
+/// The pieces [`encode`] is made of (without a string table), for the [`write`](crate::write)
+/// module: each starts and ends on the SyncML code page.
+pub(crate) mod pieces {
+    use super::*;
+
+    pub(crate) fn prologue(
+        out: &mut impl Out,
+        version: SyncMlVersion,
+        hdr: &SyncHdr<'_>,
+    ) -> Option<Range<usize>> {
+        super::prologue(&mut Writer::new(out, None), version, hdr, &[])
+    }
+
+    pub(crate) fn command(out: &mut impl Out, c: &Command<'_>) {
+        super::command(&mut Writer::new(out, None), c);
+    }
+
+    pub(crate) fn alert_with_item(
+        out: &mut impl Out,
+        cmd_id: CmdId,
+        code: AlertCode,
+        it: &Item<'_>,
+    ) {
+        let mut w = Writer::new(out, None);
+        w.open(El::Alert);
+        head(&mut w, cmd_id, false);
+        alert_code(&mut w, code);
+        item(&mut w, it);
+        w.end();
+    }
+
+    pub(crate) fn epilogue(out: &mut impl Out, is_final: bool) {
+        super::epilogue(&mut Writer::new(out, None), is_final);
+    }
 }
 
 fn sync_hdr<'m, O: Out>(w: &mut Writer<'m, '_, O>, h: &'m SyncHdr<'m>) -> Option<Range<usize>> {
@@ -433,6 +494,10 @@ fn meta<'m, O: Out>(w: &mut Writer<'m, '_, O>, m: &'m Meta<'m>) {
         mem_el(w, mem);
     }
     w.end();
+    // Back to the SyncML page right away (END is page-independent, and a SyncML tag, or the end
+    // of the message, follows every Meta), so that every piece of `write` starts and ends on
+    // page 0; where a SyncML tag follows, these are the bytes a lazy switch writes too.
+    w.page_zero();
 }
 
 fn anchor<'m, O: Out>(w: &mut Writer<'m, '_, O>, a: &'m Anchor<'m>) {

@@ -5,6 +5,7 @@ mod encode;
 mod error;
 mod limits;
 mod names;
+pub mod write;
 
 pub use decode::{
     CredSpan, Decoded, DecodedHeader, decode, decode_header, decode_located, looks_like_wbxml,

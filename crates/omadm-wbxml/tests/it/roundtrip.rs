@@ -62,3 +62,32 @@ fn a_nul_in_cred_data_round_trips_without_a_span() {
     assert_eq!(d.message, m);
     assert_eq!(d.cred_data, Some(Err(omadm_wbxml::CredDataForm::Pieces)));
 }
+
+proptest! {
+    /// `write`'s pieces make exactly what `encode` writes, and their `_len`s count it.
+    #[test]
+    fn write_pieces_are_encode(m in arb_sync_ml()) {
+        use omadm_wbxml::write;
+        let mut whole = Vec::new();
+        let enc = encode(&m, &mut whole);
+        let mut out = Vec::new();
+        let span = write::prologue(&mut out, m.version, &m.hdr);
+        prop_assert_eq!(out.len(), write::prologue_len(m.version, &m.hdr));
+        prop_assert_eq!(span, enc.cred_data);
+        for c in &m.body.commands {
+            let before = out.len();
+            write::command(&mut out, c);
+            prop_assert_eq!(out.len() - before, write::command_len(c));
+            if let omadm_syncml::Command::Alert(a) = c
+                && let ([item], Some(code), false, None, None) =
+                    (a.items.as_slice(), a.data, a.no_resp, &a.cred, &a.correlator)
+            {
+                let mut one = Vec::new();
+                write::alert_with_item(&mut one, a.cmd_id, code, item);
+                prop_assert_eq!(&one[..], &out[before..]);
+            }
+        }
+        write::epilogue(&mut out, m.body.is_final);
+        prop_assert_eq!(out, whole);
+    }
+}

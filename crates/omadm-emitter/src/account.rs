@@ -3,7 +3,7 @@
 //! the MsgID counter.
 
 use omadm_dmsec::{Algorithm, Carrier, Construction, Nonce, StoredSecret, Username};
-use omadm_syncml::MsgId;
+use omadm_syncml::{Encoding, MsgId};
 
 /// MsgID 1, where a fresh account starts.
 const FIRST_MSG_ID: MsgId = match MsgId::new(1) {
@@ -71,6 +71,11 @@ pub struct Account {
     pub next_msg_id: MsgId,
     /// Whether to end each message with `<Final/>` (default `false`, as in the seed's example).
     pub include_final: bool,
+    /// How messages are encoded (default [`Encoding::Xml`]): XML
+    /// (`application/vnd.syncml.dm+xml`) or WBXML (`application/vnd.syncml.dm+wbxml`, what most
+    /// DM clients in the field send). MaxMsgSize counts the encoded bytes either way, and the
+    /// MAC covers them.
+    pub encoding: Encoding,
 }
 
 impl Account {
@@ -97,6 +102,7 @@ impl Account {
             construction: Construction::default(),
             next_msg_id: FIRST_MSG_ID,
             include_final: false,
+            encoding: Encoding::Xml,
         }
     }
 }

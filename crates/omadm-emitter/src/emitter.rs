@@ -11,10 +11,9 @@ use omadm_dmsec::{
 };
 use omadm_syncml::sessionless::SessionlessReport;
 use omadm_syncml::{
-    AlertCode, CmdId, Cred, Format, MEDIA_TYPE_XML, Meta, MsgId, SessionId, Source, SyncHdr,
+    AlertCode, CmdId, Cred, Encoding, Format, Item, Meta, MsgId, SessionId, Source, SyncHdr,
     SyncMlVersion, Target,
 };
-use omadm_xml::write;
 
 use crate::account::Account;
 use crate::error::{ConfigError, EmitError};
@@ -32,9 +31,11 @@ use crate::selfcheck;
 /// [`next_msg_id`](Self::next_msg_id) is the value to persist. The nonce never changes (no reply
 /// ever comes to a sessionless report).
 pub struct Emitter {
-    /// The message header, written once by `omadm_xml::write::prologue` and kept as bytes
+    /// The message header, written once by the codec's `write::prologue` and kept as bytes
     /// around the MsgID value, which is the only part that changes between messages.
     prologue: Prologue,
+    /// XML or WBXML.
+    encoding: Encoding,
     signer: Signer,
     nonce: Nonce,
     /// The canonical parameter list up to and including `mac=` (empty without a MAC).
@@ -120,7 +121,8 @@ impl fmt::Display for HmacHeader {
 pub struct Outgoing {
     /// The message bytes, exactly as signed.
     pub body: Vec<u8>,
-    /// `application/vnd.syncml.dm+xml`.
+    /// The media type of the account's [`Encoding`]: `application/vnd.syncml.dm+xml` or
+    /// `application/vnd.syncml.dm+wbxml`.
     pub content_type: &'static str,
     /// Transport headers to send with the body: [`HMAC_HEADER`] with the [`Carrier::Header`]
     /// carrier, nothing otherwise.
@@ -160,6 +162,7 @@ impl Emitter {
             construction,
             next_msg_id,
             include_final,
+            encoding,
         } = account;
         if !is_writable(&server_uri) {
             return Err(ConfigError::ServerUri);
@@ -235,17 +238,18 @@ impl Emitter {
             Signer::InMessage(_) => params_len,
             Signer::Header(_) | Signer::None => 0,
         };
-        let prologue = Prologue::new(&hdr, placeholder);
+        let prologue = Prologue::new(encoding, &hdr, placeholder);
 
         let emitter = Self {
             prologue,
+            encoding,
             signer,
             nonce: last_nonce,
             params_prefix,
             params_len,
             max_msg_size,
             include_final,
-            epilogue_len: write::epilogue_len(include_final),
+            epilogue_len: codec::epilogue_len(encoding, include_final),
             next_msg_id,
             self_check: cfg!(debug_assertions),
             server_uri,
@@ -310,7 +314,7 @@ impl Emitter {
             };
             messages.push(Outgoing {
                 body: buf.clone(),
-                content_type: MEDIA_TYPE_XML,
+                content_type: self.encoding.media_type(),
                 headers,
                 msg_id: written.msg_id,
                 reports: written.reports,
@@ -357,7 +361,8 @@ impl Emitter {
                 break; // the CmdID space is exhausted: the message is full.
             };
             let mark = out.len();
-            write::alert_with_item(
+            codec::alert_with_item(
+                self.encoding,
                 out,
                 cmd_id,
                 AlertCode::SESSIONLESS_REPORT,
@@ -378,12 +383,12 @@ impl Emitter {
             }
             taken += 1;
         }
-        write::epilogue(out, self.include_final);
+        codec::epilogue(self.encoding, out, self.include_final);
 
         let hmac_header = self.sign(out, cred);
         self.next_msg_id = following;
         if self.self_check {
-            selfcheck::run(out, max);
+            selfcheck::run(self.encoding, out, max);
         }
         Ok(Written {
             reports: taken,
@@ -431,14 +436,18 @@ impl Emitter {
 impl Prologue {
     /// Writes the prologue of `hdr` once and splits it around the MsgID value; in the Cred Data
     /// content (empty in `hdr` when `placeholder` > 0), puts `placeholder` bytes.
-    fn new(hdr: &SyncHdr<'_>, placeholder: usize) -> Self {
+    fn new(encoding: Encoding, hdr: &SyncHdr<'_>, placeholder: usize) -> Self {
         let mut bytes = Vec::new();
-        let cred = write::prologue(&mut bytes, SyncMlVersion::V1_2, hdr);
-        // invariant: the writer emits `<MsgID>` right after `SessionID`, before any text that
-        // could hold it unescaped (VerDTD, VerProto and SessionID are escaped text), and the
-        // header has a Cred, after the MsgID.
-        let open = find(&bytes, b"<MsgID>").map(|at| at + b"<MsgID>".len());
-        let close = open.and_then(|open| find(&bytes[open..], b"</MsgID>").map(|at| open + at));
+        let cred = codec::prologue(encoding, &mut bytes, hdr);
+        // invariant: the writers emit the MsgID right after `SessionID`, before any text that
+        // could hold its markers (VerDTD, VerProto and SessionID are fixed), and the header has
+        // a Cred, after the MsgID. XML: `<MsgID>7</MsgID>`; WBXML: `MsgID STR_I "7" 00 END`.
+        let (open_mark, close_mark): (&[u8], &[u8]) = match encoding {
+            Encoding::Xml => (b"<MsgID>", b"</MsgID>"),
+            Encoding::Wbxml => (&[0x5B, 0x03], &[0x00]),
+        };
+        let open = find(&bytes, open_mark).map(|at| at + open_mark.len());
+        let close = open.and_then(|open| find(&bytes[open..], close_mark).map(|at| open + at));
         let (Some(open), Some(close), Some(cred)) = (open, close, cred) else {
             unreachable!("invariant: the prologue holds a MsgID and a Cred")
         };
@@ -485,6 +494,7 @@ impl fmt::Debug for Emitter {
             .field("max_msg_size", &self.max_msg_size)
             .field("next_msg_id", &self.next_msg_id)
             .field("include_final", &self.include_final)
+            .field("encoding", &self.encoding)
             .finish_non_exhaustive()
     }
 }
@@ -510,6 +520,49 @@ const _: () = assert!(
     "algorithm=SHA256, username=\"\", mac=".len() + 2 * omadm_dmsec::Username::MAX_LEN + 44
         <= MacParams::MAX_LEN
 );
+
+/// The codec of each [`Encoding`]: the `write` pieces of `omadm-xml` or `omadm-wbxml`.
+mod codec {
+    use super::*;
+
+    pub(super) fn prologue(
+        e: Encoding,
+        out: &mut Vec<u8>,
+        hdr: &SyncHdr<'_>,
+    ) -> Option<core::ops::Range<usize>> {
+        match e {
+            Encoding::Xml => omadm_xml::write::prologue(out, SyncMlVersion::V1_2, hdr),
+            Encoding::Wbxml => omadm_wbxml::write::prologue(out, SyncMlVersion::V1_2, hdr),
+        }
+    }
+
+    pub(super) fn alert_with_item(
+        e: Encoding,
+        out: &mut Vec<u8>,
+        cmd_id: CmdId,
+        code: AlertCode,
+        item: &Item<'_>,
+    ) {
+        match e {
+            Encoding::Xml => omadm_xml::write::alert_with_item(out, cmd_id, code, item),
+            Encoding::Wbxml => omadm_wbxml::write::alert_with_item(out, cmd_id, code, item),
+        }
+    }
+
+    pub(super) fn epilogue(e: Encoding, out: &mut Vec<u8>, is_final: bool) {
+        match e {
+            Encoding::Xml => omadm_xml::write::epilogue(out, is_final),
+            Encoding::Wbxml => omadm_wbxml::write::epilogue(out, is_final),
+        }
+    }
+
+    pub(super) fn epilogue_len(e: Encoding, is_final: bool) -> usize {
+        match e {
+            Encoding::Xml => omadm_xml::write::epilogue_len(is_final),
+            Encoding::Wbxml => omadm_wbxml::write::epilogue_len(is_final),
+        }
+    }
+}
 
 /// `VerProto` of every emitted message.
 const VER_PROTO: &str = "DM/1.3";

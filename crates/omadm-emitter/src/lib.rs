@@ -18,9 +18,10 @@ pub use omadm_dmsec::{
     Username,
 };
 /// The reports to send (validated Sessionless Reports: the Type, Format and Mark rules are
-/// enforced when one is built, so the emitter never sees an invalid one), `MsgID`, and the
-/// media type of every message this crate emits, re-exported from `omadm-syncml`.
+/// enforced when one is built, so the emitter never sees an invalid one), `MsgID`, the
+/// [`Encoding`] of an [`Account`] and the media types of the messages this crate emits,
+/// re-exported from `omadm-syncml`.
 pub use omadm_syncml::{
-    MEDIA_TYPE_XML, MsgId,
+    Encoding, MEDIA_TYPE_WBXML, MEDIA_TYPE_XML, MsgId,
     sessionless::{ReportError, SessionlessReport},
 };

@@ -4,7 +4,7 @@
 //! The allocator is installed for the whole `it` binary (a global allocator is per binary); it
 //! counts per thread, so the other tests, running on other threads, do not disturb the count.
 
-use omadm_emitter::{Algorithm, Carrier, Construction, Emitter};
+use omadm_emitter::{Algorithm, Carrier, Construction, Emitter, Encoding};
 use omadm_testkit::alloc::CountingAlloc;
 
 use crate::support::{Mode, TRANSPORT, chr_report, vector_account};
@@ -15,6 +15,10 @@ static GLOBAL: CountingAlloc = CountingAlloc;
 /// How many allocations `f` made on this thread.
 fn allocations(f: impl FnOnce()) -> usize {
     omadm_testkit::alloc::allocations(f).0
+}
+
+fn encodings() -> [Encoding; 2] {
+    [Encoding::Xml, Encoding::Wbxml]
 }
 
 fn modes() -> [Mode; 3] {
@@ -28,11 +32,14 @@ fn modes() -> [Mode; 3] {
 #[test]
 fn one_report_messages_allocate_nothing_once_warm() {
     let reports = [chr_report(&"b".repeat(600))];
-    for mode in modes() {
+    for (mode, encoding) in modes()
+        .into_iter()
+        .flat_map(|m| encodings().map(|e| (m, e)))
+    {
+        let mut account = vector_account(mode);
+        account.encoding = encoding;
         // The self-check decodes each message (allocating); it is on by default in debug builds.
-        let mut emitter = Emitter::new(vector_account(mode))
-            .unwrap()
-            .with_self_check(false);
+        let mut emitter = Emitter::new(account).unwrap().with_self_check(false);
         let mut buf = Vec::new();
         emitter.emit_into(&reports, &mut buf).unwrap();
         let n = allocations(|| {
@@ -42,7 +49,7 @@ fn one_report_messages_allocate_nothing_once_warm() {
                 std::hint::black_box(&written);
             }
         });
-        assert_eq!(n, 0, "{mode:?}: {n} allocations in 100 messages");
+        assert_eq!(n, 0, "{mode:?} {encoding}: {n} allocations in 100 messages");
     }
 }
 
@@ -51,19 +58,22 @@ fn packing_a_thousand_reports_allocates_nothing_once_warm() {
     let reports: Vec<_> = (0..1000)
         .map(|i| chr_report(&format!("reading {i}: {}", "x".repeat(i % 97))))
         .collect();
-    for mode in modes() {
+    for (mode, encoding) in modes()
+        .into_iter()
+        .flat_map(|m| encodings().map(|e| (m, e)))
+    {
+        let mut account = vector_account(mode);
+        account.encoding = encoding;
         let mut buf = Vec::new();
         // Warm the buffer with a whole pass.
-        let mut warm = Emitter::new(vector_account(mode))
+        let mut warm = Emitter::new(account.clone())
             .unwrap()
             .with_self_check(false);
         let mut rest = &reports[..];
         while !rest.is_empty() {
             rest = &rest[warm.emit_into(rest, &mut buf).unwrap().reports..];
         }
-        let mut emitter = Emitter::new(vector_account(mode))
-            .unwrap()
-            .with_self_check(false);
+        let mut emitter = Emitter::new(account).unwrap().with_self_check(false);
         let mut messages = 0;
         let n = allocations(|| {
             let mut rest = &reports[..];
@@ -73,6 +83,9 @@ fn packing_a_thousand_reports_allocates_nothing_once_warm() {
             }
         });
         assert!(messages > 1);
-        assert_eq!(n, 0, "{mode:?}: {n} allocations in {messages} messages");
+        assert_eq!(
+            n, 0,
+            "{mode:?} {encoding}: {n} allocations in {messages} messages"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! to exactly the input.
 
 use omadm_emitter::{Algorithm, Carrier, Construction, ReportError, SessionlessReport};
-use omadm_syncml::Format;
+use omadm_syncml::{Encoding, Format};
 
 use crate::support::{Mode, TRANSPORT, chr_report, emit_verified, vector_account};
 
@@ -18,11 +18,15 @@ fn modes() -> Vec<Mode> {
     modes
 }
 
-/// Emits `reports` under every mode; each message verifies and decodes back to the input.
+/// Emits `reports` under every mode, in XML and in WBXML; each message verifies and decodes back
+/// to the input.
 fn check(reports: &[SessionlessReport<'_>]) {
     for mode in modes() {
-        let account = vector_account(mode);
-        emit_verified(&account, reports);
+        for encoding in [Encoding::Xml, Encoding::Wbxml] {
+            let mut account = vector_account(mode);
+            account.encoding = encoding;
+            emit_verified(&account, reports);
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use omadm_emitter::{
     Secret, SessionlessReport, Username,
 };
 use omadm_syncml::sessionless;
-use omadm_syncml::{Format, Mark};
+use omadm_syncml::{Encoding, Format, Mark};
 
 /// `../shared` beside the repository root, where the spec and its vector files live.
 pub fn shared_dir() -> PathBuf {
@@ -79,6 +79,7 @@ pub fn emit_verified(account: &Account, reports: &[SessionlessReport<'_>]) -> Ve
     let emission = emitter.emit(reports).unwrap();
     let mut decoded = Vec::new();
     for out in &emission.messages {
+        assert_eq!(out.content_type, account.encoding.media_type());
         let header = out.headers.iter().find(|(n, _)| *n == HMAC_HEADER);
         decoded.extend(verify(account, &out.body, header.map(|(_, v)| v.as_str())));
     }
@@ -104,9 +105,20 @@ pub fn verify(
         body.len(),
         account.max_msg_size
     );
-    let limits = omadm_xml::Limits::default();
-    let decoded = omadm_xml::decode_located(body, &limits).unwrap();
-    let msg = &decoded.message;
+    // The codec of the account's encoding; the Cred Data span by its rule (XML: the content of
+    // `<Data>`; WBXML: the bytes of its one STR_I).
+    let (message, cred_data) = match account.encoding {
+        Encoding::Xml => {
+            let d = omadm_xml::decode_located(body, &omadm_xml::Limits::default()).unwrap();
+            (d.message, d.cred_data)
+        }
+        Encoding::Wbxml => {
+            let d = omadm_wbxml::decode_located(body, &omadm_wbxml::Limits::default()).unwrap();
+            let span = d.cred_data.map(|s| s.expect("the Cred Data is one STR_I"));
+            (d.message, span)
+        }
+    };
+    let msg = &message;
     assert_eq!(sessionless::check(msg), vec![]);
     let hdr = &msg.hdr;
     assert!(hdr.session_id.is_sessionless());
@@ -126,7 +138,7 @@ pub fn verify(
             assert_eq!(hmac_header, None);
             assert_eq!(cred.scheme(), Some(AuthType::Mac.as_str()));
             assert_eq!(cred.meta.as_ref().unwrap().format, Some(Format::Chr));
-            let span = decoded.cred_data.clone().expect("a Cred Data span");
+            let span = cred_data.clone().expect("a Cred Data span");
             let text = std::str::from_utf8(&body[span.clone()]).unwrap();
             assert_eq!(text, cred.data, "the Cred Data is written verbatim");
             let params = MacParams::parse(text).unwrap();

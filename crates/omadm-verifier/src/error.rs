@@ -26,6 +26,15 @@ pub enum IgnoreReason {
     /// The body is not a well-formed SyncML DM message within the decoder's limits (including a
     /// document type declaration, an entity, excessive depth or element count).
     Malformed(omadm_xml::Error),
+    /// The `Content-Type` names neither DM media type (`application/vnd.syncml.dm+xml`,
+    /// `application/vnd.syncml.dm+wbxml`). Checked before anything is read.
+    UnsupportedMediaType,
+    /// The `Content-Type` names one encoding and the body's first byte shows the other (a
+    /// WBXML version byte under the XML media type, or anything else under the WBXML one).
+    MediaTypeMismatch,
+    /// The body (sent as WBXML) is not a well-formed SyncML DM WBXML document within the
+    /// decoder's limits.
+    MalformedWbxml(omadm_wbxml::Error),
     /// The header carries no `Cred` (DM-SR-C-006-M).
     MissingCred,
     /// The `Cred` names a scheme the sessionless profile cannot authenticate with: no `Meta/Type`
@@ -33,7 +42,8 @@ pub enum IgnoreReason {
     /// `Meta/Format` is not the scheme's (`chr` or none for auth-MAC, `b64` for auth-md5).
     UnsupportedScheme,
     /// The `Cred/Data` content holds markup, an entity or character reference, a comment or a
-    /// CDATA section, so its raw bytes (which the MAC excludes) and its text could differ; or,
+    /// CDATA section, so its raw bytes (which the MAC excludes) and its text could differ; in
+    /// WBXML, it is not exactly one inline string (`STR_I`); or,
     /// for the in-message carrier, it is not exactly the canonical parameter list
     /// `algorithm=SHA256, username="…", mac=…` (the bytes the MAC excludes may not vary).
     BadCredData,
@@ -79,7 +89,8 @@ pub enum Pinned {
 }
 
 impl IgnoreReason {
-    /// The stable short name, for metrics labels: `too-large`, `malformed`, `missing-cred`,
+    /// The stable short name, for metrics labels: `too-large`, `unsupported-media-type`,
+    /// `media-type-mismatch`, `malformed` (XML or WBXML), `missing-cred`,
     /// `unsupported-scheme`, `bad-cred-data`, `bad-mac-params`, `both-carriers`,
     /// `transport-not-authenticated`, `identity-mismatch`, `unknown-device`, `wrong-scheme`,
     /// `bad-mac`, `bad-credential`, `device-mismatch`, `not-sessionless`, `replayed`, `internal`.
@@ -87,7 +98,9 @@ impl IgnoreReason {
     pub const fn as_str(&self) -> &'static str {
         match self {
             Self::TooLarge { .. } => "too-large",
-            Self::Malformed(_) => "malformed",
+            Self::Malformed(_) | Self::MalformedWbxml(_) => "malformed",
+            Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::MediaTypeMismatch => "media-type-mismatch",
             Self::MissingCred => "missing-cred",
             Self::UnsupportedScheme => "unsupported-scheme",
             Self::BadCredData => "bad-cred-data",
@@ -129,6 +142,11 @@ impl fmt::Display for IgnoreReason {
                 )
             }
             Self::Malformed(e) => write!(f, "malformed message: {e}"),
+            Self::MalformedWbxml(e) => write!(f, "malformed wbxml message: {e}"),
+            Self::UnsupportedMediaType => f.write_str("the content type is no dm media type"),
+            Self::MediaTypeMismatch => {
+                f.write_str("the content type names one encoding and the body is the other")
+            }
             Self::MissingCred => f.write_str("the header carries no cred (DM-SR-C-006-M)"),
             Self::UnsupportedScheme => {
                 f.write_str("the cred uses no scheme usable for sessionless reports")

@@ -237,6 +237,7 @@ impl fmt::Debug for DeviceSecret {
 pub struct TransportMeta<'h> {
     hmac_header: Option<&'h str>,
     peer_authenticated: bool,
+    content_type: Option<&'h str>,
 }
 
 impl<'h> TransportMeta<'h> {
@@ -246,6 +247,7 @@ impl<'h> TransportMeta<'h> {
         Self {
             hmac_header: None,
             peer_authenticated: false,
+            content_type: None,
         }
     }
 
@@ -267,6 +269,25 @@ impl<'h> TransportMeta<'h> {
     pub const fn with_peer_authenticated(mut self, authenticated: bool) -> Self {
         self.peer_authenticated = authenticated;
         self
+    }
+
+    /// The `Content-Type` the body came with: it picks the codec (XML or WBXML). A body whose
+    /// first byte shows the other encoding is ignored ([`IgnoreReason::MediaTypeMismatch`]), a
+    /// type that is neither DM media type too ([`IgnoreReason::UnsupportedMediaType`]). Without
+    /// it (a file, a transport without media types) the body's first byte picks the codec.
+    ///
+    /// [`IgnoreReason::MediaTypeMismatch`]: crate::IgnoreReason::MediaTypeMismatch
+    /// [`IgnoreReason::UnsupportedMediaType`]: crate::IgnoreReason::UnsupportedMediaType
+    #[must_use]
+    pub const fn with_content_type(mut self, value: &'h str) -> Self {
+        self.content_type = Some(value);
+        self
+    }
+
+    /// The `Content-Type` value, if any.
+    #[must_use]
+    pub const fn content_type(&self) -> Option<&'h str> {
+        self.content_type
     }
 
     /// The `x-syncml-hmac` header value, if any.

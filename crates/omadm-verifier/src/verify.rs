@@ -8,8 +8,8 @@ use std::time::SystemTime;
 
 use omadm_dmsec::{Algorithm, AuthType, Carrier, MacParams, Nonce, verify_md5};
 use omadm_syncml::sessionless::{self, SessionlessReport};
-use omadm_syncml::{CmdId, Format, MsgId, SyncHdr};
-use omadm_xml::{DecodedHeader, Limits};
+use omadm_syncml::{CmdId, Encoding, Format, MsgId, SyncHdr, SyncMl};
+use omadm_xml::Limits;
 
 use crate::error::{IgnoreReason, Ignored, Pinned};
 use crate::policy::{DeviceSecret, TransportMeta};
@@ -78,13 +78,13 @@ impl Verifier {
                 limit: self.max_msg_size,
             }));
         }
-        let header = omadm_xml::decode_header(body, &self.limits)
-            .map_err(|e| Ignored::new(IgnoreReason::Malformed(e)))?;
+        let encoding = encoding(body, transport).map_err(Ignored::new)?;
+        let header = Header::decode(encoding, body, &self.limits).map_err(Ignored::new)?;
         let mut first = None;
         let claim = inspect_header(
             body,
-            &header.hdr,
-            header.cred_data.clone(),
+            header.hdr(),
+            header.cred_span(),
             transport,
             &mut |r| {
                 first = Some(r);
@@ -119,24 +119,26 @@ impl Verifier {
             }));
         }
         let limits = self.limits.with_max_size(body.len().max(self.max_msg_size));
-        let decoded = match omadm_xml::decode_located(body, &limits) {
-            Ok(d) => d,
-            Err(e) => {
-                found.push(Finding::new(IgnoreReason::Malformed(e)));
+        let encoding = match encoding(body, transport) {
+            Ok(e) => e,
+            Err(reason) => {
+                found.push(Finding::new(reason));
                 return found;
             }
         };
-        let msg = &decoded.message;
-        let _ = inspect_header(
-            body,
-            &msg.hdr,
-            decoded.cred_data.clone(),
-            transport,
-            &mut |r| {
-                found.push(Finding::new(r));
-                ControlFlow::Continue(())
-            },
-        );
+        let decoded = Header::decode(encoding, body, &limits).and_then(Header::into_body);
+        let (message, cred_span) = match decoded {
+            Ok(d) => d,
+            Err(reason) => {
+                found.push(Finding::new(reason));
+                return found;
+            }
+        };
+        let msg = &message;
+        let _ = inspect_header(body, &msg.hdr, cred_span, transport, &mut |r| {
+            found.push(Finding::new(r));
+            ControlFlow::Continue(())
+        });
         let missing_cred = msg.hdr.cred.is_none();
         found.extend(
             sessionless::check(msg)
@@ -183,7 +185,7 @@ impl fmt::Display for Finding {
 pub struct Pending<'a> {
     body: &'a [u8],
     /// The header scan, which the full decode resumes after the MAC check.
-    header: DecodedHeader<'a>,
+    header: Header<'a>,
     claim: Claim,
 }
 
@@ -192,13 +194,13 @@ impl<'a> Pending<'a> {
     /// carrier; the two are equal whenever both exist).
     #[must_use]
     pub fn username(&self) -> &str {
-        self.claim.username(&self.header.hdr)
+        self.claim.username(self.header.hdr())
     }
 
     /// The claimed device id, `SyncHdr/Source/LocURI`.
     #[must_use]
     pub fn device_id(&self) -> &str {
-        &self.header.hdr.source.loc_uri
+        &self.header.hdr().source.loc_uri
     }
 
     /// Where the proof of origin travels.
@@ -222,7 +224,7 @@ impl<'a> Pending<'a> {
     /// The claimed `MsgID`.
     #[must_use]
     pub const fn msg_id(&self) -> MsgId {
-        self.header.hdr.msg_id
+        self.header.hdr().msg_id
     }
 
     /// Both steps at once: [`authenticate`](Self::authenticate), then [`Authenticated::record`].
@@ -260,7 +262,7 @@ impl<'a> Pending<'a> {
             header,
             claim,
         } = self;
-        let hdr = &header.hdr;
+        let hdr = header.hdr();
         if secret.username() != claim.username(hdr) {
             return Err(IgnoreReason::UnknownDevice);
         }
@@ -293,7 +295,7 @@ impl<'a> Pending<'a> {
         }
 
         // Authenticated: now read the body, resuming after the header scan.
-        let mut msg = header.into_body().map_err(IgnoreReason::Malformed)?.message;
+        let (mut msg, _) = header.into_body()?;
         if *msg.hdr.source.loc_uri != *secret.device_id() {
             return Err(IgnoreReason::DeviceMismatch);
         }
@@ -541,6 +543,76 @@ impl Claim {
 
 /// Reports every header-level reason to `sink`, in check order; yields the claim when there was
 /// none. Stops early when `sink` breaks.
+/// The codec for `body`: the one its `Content-Type` names, which must be the one its first byte
+/// shows; without a `Content-Type`, the one its first byte shows.
+fn encoding(body: &[u8], transport: &TransportMeta<'_>) -> Result<Encoding, IgnoreReason> {
+    let shown = Encoding::of_body(body);
+    match transport.content_type().map(Encoding::from_media_type) {
+        None => Ok(shown),
+        Some(None) => Err(IgnoreReason::UnsupportedMediaType),
+        Some(Some(named)) if named != shown => Err(IgnoreReason::MediaTypeMismatch),
+        Some(Some(named)) => Ok(named),
+    }
+}
+
+/// The header scan of either codec, resumed by the full decode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Header<'a> {
+    Xml(omadm_xml::DecodedHeader<'a>),
+    Wbxml(omadm_wbxml::DecodedHeader<'a>),
+}
+
+impl<'a> Header<'a> {
+    fn decode(encoding: Encoding, body: &'a [u8], limits: &Limits) -> Result<Self, IgnoreReason> {
+        match encoding {
+            Encoding::Xml => omadm_xml::decode_header(body, limits)
+                .map(Header::Xml)
+                .map_err(IgnoreReason::Malformed),
+            Encoding::Wbxml => omadm_wbxml::decode_header(body, &wbxml_limits(limits))
+                .map(Header::Wbxml)
+                .map_err(IgnoreReason::MalformedWbxml),
+        }
+    }
+
+    const fn hdr(&self) -> &SyncHdr<'a> {
+        match self {
+            Header::Xml(h) => &h.hdr,
+            Header::Wbxml(h) => &h.hdr,
+        }
+    }
+
+    /// The MAC span of `SyncHdr/Cred/Data`; `None` without a `Cred`, and in WBXML also when the
+    /// data is not exactly one `STR_I` (then `inspect_header` reports `BadCredData`).
+    fn cred_span(&self) -> Option<Range<usize>> {
+        match self {
+            Header::Xml(h) => h.cred_data.clone(),
+            Header::Wbxml(h) => h.cred_data.clone().and_then(Result::ok),
+        }
+    }
+
+    fn into_body(self) -> Result<(SyncMl<'a>, Option<Range<usize>>), IgnoreReason> {
+        match self {
+            Header::Xml(h) => h
+                .into_body()
+                .map(|d| (d.message, d.cred_data))
+                .map_err(IgnoreReason::Malformed),
+            Header::Wbxml(h) => h
+                .into_body()
+                .map(|d| (d.message, d.cred_data.and_then(Result::ok)))
+                .map_err(IgnoreReason::MalformedWbxml),
+        }
+    }
+}
+
+/// The WBXML decoder's limits from the verifier's (the same bounds).
+fn wbxml_limits(l: &Limits) -> omadm_wbxml::Limits {
+    omadm_wbxml::Limits::default()
+        .with_max_size(l.max_size)
+        .with_max_depth(l.max_depth)
+        .with_max_elements(l.max_elements)
+        .with_max_text(l.max_text)
+}
+
 fn inspect_header(
     body: &[u8],
     hdr: &SyncHdr<'_>,
@@ -554,7 +626,12 @@ fn inspect_header(
         sink(reason)
     };
     let (Some(cred), Some(span)) = (&hdr.cred, cred_span) else {
-        emit(IgnoreReason::MissingCred)?;
+        // A Cred without a span: a WBXML Cred/Data that is not exactly one STR_I.
+        let reason = match hdr.cred {
+            Some(_) => IgnoreReason::BadCredData,
+            None => IgnoreReason::MissingCred,
+        };
+        emit(reason)?;
         return ControlFlow::Continue(None);
     };
     // The raw bytes the MAC excludes must be exactly the text the decoder read: no markup,

@@ -18,9 +18,12 @@ use omadm_verifier::{Finding, IgnoreReason};
 /// - a message `lint` finds nothing wrong with, `start` accepts.
 pub(crate) fn lint_agrees_with_start(findings: &[Finding], refused: Option<&IgnoreReason>) {
     let has = |r: &IgnoreReason| findings.iter().any(|f| f.reason == *r);
-    let malformed = findings
-        .iter()
-        .any(|f| matches!(f.reason, IgnoreReason::Malformed(_)));
+    let malformed = findings.iter().any(|f| {
+        matches!(
+            f.reason,
+            IgnoreReason::Malformed(_) | IgnoreReason::MalformedWbxml(_)
+        )
+    });
     let too_large = findings
         .first()
         .filter(|f| matches!(f.reason, IgnoreReason::TooLarge { .. }));
@@ -28,12 +31,12 @@ pub(crate) fn lint_agrees_with_start(findings: &[Finding], refused: Option<&Igno
         Some(r @ IgnoreReason::TooLarge { .. }) => {
             assert_eq!(too_large.map(|f| &f.reason), Some(r), "{findings:?}");
         }
-        Some(IgnoreReason::Malformed(e)) => {
+        Some(r @ (IgnoreReason::Malformed(_) | IgnoreReason::MalformedWbxml(_))) => {
             assert!(
                 too_large.is_none(),
                 "start passed the size check: {findings:?}"
             );
-            assert!(malformed, "start: malformed ({e}); lint: {findings:?}");
+            assert!(malformed, "start: {r}; lint: {findings:?}");
         }
         Some(r) => {
             assert!(
@@ -47,7 +50,9 @@ pub(crate) fn lint_agrees_with_start(findings: &[Finding], refused: Option<&Igno
                 assert!(
                     matches!(
                         f.reason,
-                        IgnoreReason::Malformed(_) | IgnoreReason::NotSessionless(_)
+                        IgnoreReason::Malformed(_)
+                            | IgnoreReason::MalformedWbxml(_)
+                            | IgnoreReason::NotSessionless(_)
                     ),
                     "start accepted, lint found {f:?}"
                 );

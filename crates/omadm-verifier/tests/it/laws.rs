@@ -1,13 +1,14 @@
-//! The laws against omadm-emitter: everything it emits is accepted with exactly its reports;
-//! no single bit flip or header change of a MAC-protected message is ever accepted; a replay is
-//! `Replayed`; MsgIDs out of order inside the window are accepted once each.
+//! The laws against omadm-emitter, for XML and WBXML messages alike: everything it emits is
+//! accepted with exactly its reports; no single bit flip or header change of a MAC-protected
+//! message is ever accepted; a replay is `Replayed`; MsgIDs out of order inside the window are
+//! accepted once each.
 
 use std::borrow::Cow;
 
 use omadm_dmsec::{Algorithm, Construction, Nonce, Secret, StoredSecret, Username};
 use omadm_emitter::{Account, Emitter, HMAC_HEADER, MsgId, Outgoing};
 use omadm_syncml::sessionless::SessionlessReport;
-use omadm_syncml::{SessionId, SyncMl};
+use omadm_syncml::{Encoding, SessionId, SyncMl};
 use omadm_testkit::strategies::arb_reports;
 use omadm_verifier::{
     Carrier, DeviceSecret, Policy, ReceivedReport, ReplayState, TransportMeta, Verdict, Verifier,
@@ -55,6 +56,7 @@ fn arb_integrity() -> impl Strategy<Value = Mode> {
 struct Setup {
     mode: Mode,
     max_msg_size: usize,
+    encoding: Encoding,
 }
 
 impl Setup {
@@ -69,6 +71,7 @@ impl Setup {
         );
         (account.carrier, account.algorithm, account.construction) = self.mode;
         account.next_msg_id = first;
+        account.encoding = self.encoding;
         Emitter::new(account).unwrap()
     }
 
@@ -102,14 +105,46 @@ impl Setup {
     }
 }
 
+fn arb_encoding() -> impl Strategy<Value = Encoding> {
+    prop_oneof![Just(Encoding::Xml), Just(Encoding::Wbxml)]
+}
+
 fn arb_setup() -> impl Strategy<Value = Setup> {
-    (arb_integrity(), 2048usize..=16 * 1024)
-        .prop_map(|(mode, max_msg_size)| Setup { mode, max_msg_size })
+    (arb_integrity(), 2048usize..=16 * 1024, arb_encoding()).prop_map(
+        |(mode, max_msg_size, encoding)| Setup {
+            mode,
+            max_msg_size,
+            encoding,
+        },
+    )
 }
 
 fn arb_mac_setup() -> impl Strategy<Value = Setup> {
-    (arb_mac_integrity(), 2048usize..=16 * 1024)
-        .prop_map(|(mode, max_msg_size)| Setup { mode, max_msg_size })
+    (arb_mac_integrity(), 2048usize..=16 * 1024, arb_encoding()).prop_map(
+        |(mode, max_msg_size, encoding)| Setup {
+            mode,
+            max_msg_size,
+            encoding,
+        },
+    )
+}
+
+/// Decodes a message of `setup`'s encoding.
+fn decode_as<'a>(setup: &Setup, body: &'a [u8]) -> SyncMl<'a> {
+    match setup.encoding {
+        Encoding::Xml => omadm_xml::decode(body, &Limits::DEFAULT).unwrap(),
+        Encoding::Wbxml => omadm_wbxml::decode(body, &omadm_wbxml::Limits::DEFAULT).unwrap(),
+    }
+}
+
+/// Encodes a message in `setup`'s encoding.
+fn encode_as(setup: &Setup, msg: &SyncMl<'_>) -> Vec<u8> {
+    let mut body = Vec::new();
+    match setup.encoding {
+        Encoding::Xml => drop(omadm_xml::encode(msg, &mut body)),
+        Encoding::Wbxml => drop(omadm_wbxml::encode(msg, &mut body)),
+    }
+    body
 }
 
 fn hmac_header(out: &Outgoing) -> Option<&str> {
@@ -120,7 +155,10 @@ fn hmac_header(out: &Outgoing) -> Option<&str> {
 }
 
 fn transport<'h>(setup: &Setup, out: &'h Outgoing) -> TransportMeta<'h> {
-    let mut t = TransportMeta::new().with_peer_authenticated(setup.is_transport());
+    assert_eq!(out.content_type, setup.encoding.media_type());
+    let mut t = TransportMeta::new()
+        .with_peer_authenticated(setup.is_transport())
+        .with_content_type(out.content_type);
     if let Some(h) = hmac_header(out) {
         t = t.with_hmac_header(h);
     }
@@ -214,6 +252,7 @@ proptest! {
         let setup = Setup {
             mode: (Carrier::Header, algorithm, construction),
             max_msg_size: 16 * 1024,
+            encoding: Encoding::Xml,
         };
         let messages = emit(&setup, &reports, MsgId::new(1).unwrap());
         prop_assume!(!messages.is_empty());
@@ -240,7 +279,7 @@ proptest! {
         let messages = emit(&setup, &reports, MsgId::new(5).unwrap());
         prop_assume!(!messages.is_empty());
         let out = &messages[0];
-        let mut msg: SyncMl<'_> = omadm_xml::decode(&out.body, &Limits::DEFAULT).unwrap();
+        let mut msg: SyncMl<'_> = decode_as(&setup, &out.body);
         let hdr = &mut msg.hdr;
         match field {
             0 => hdr.msg_id = MsgId::new(6).unwrap(),
@@ -254,8 +293,7 @@ proptest! {
             8 => hdr.meta = Some(omadm_syncml::Meta { max_msg_size: Some(1), ..Default::default() }),
             _ => hdr.target.loc_name = Some(Cow::Borrowed("x")),
         }
-        let mut body = Vec::new();
-        let _ = omadm_xml::encode(&msg, &mut body);
+        let body = encode_as(&setup, &msg);
         prop_assert_ne!(&body, &out.body);
         let verdict = check(&setup, &body, &transport(&setup, out), &mut ReplayState::new());
         prop_assert!(!verdict.is_accepted(), "field {} changed: {:?}", field, verdict);

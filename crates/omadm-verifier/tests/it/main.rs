@@ -12,6 +12,7 @@ mod laws;
 mod lint;
 mod replay;
 mod vectors;
+mod wbxml;
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};

@@ -13,17 +13,20 @@ pub enum Encoding {
     /// SyncML DM XML, `application/vnd.syncml.dm+xml` (the `omadm-xml` codec).
     #[default]
     Xml,
+    /// SyncML DM WBXML, `application/vnd.syncml.dm+wbxml` (the `omadm-wbxml` codec).
+    Wbxml,
 }
 
 impl Encoding {
     /// Every encoding this build supports.
-    pub const ALL: [Encoding; 1] = [Encoding::Xml];
+    pub const ALL: [Encoding; 2] = [Encoding::Xml, Encoding::Wbxml];
 
     /// The media type that labels a message in this encoding.
     #[must_use]
     pub const fn media_type(self) -> &'static str {
         match self {
             Encoding::Xml => omadm_syncml::MEDIA_TYPE_XML,
+            Encoding::Wbxml => omadm_syncml::MEDIA_TYPE_WBXML,
         }
     }
 
@@ -45,6 +48,14 @@ impl Encoding {
     ) -> Result<SyncMl<'a>, CodecError> {
         match self {
             Encoding::Xml => omadm_xml::decode(bytes, limits).map_err(CodecError::Xml),
+            Encoding::Wbxml => {
+                let limits = omadm_wbxml::Limits::DEFAULT
+                    .with_max_size(limits.max_size)
+                    .with_max_depth(limits.max_depth)
+                    .with_max_elements(limits.max_elements)
+                    .with_max_text(limits.max_text);
+                omadm_wbxml::decode(bytes, &limits).map_err(CodecError::Wbxml)
+            }
         }
     }
 
@@ -54,6 +65,9 @@ impl Encoding {
             Encoding::Xml => {
                 let _ = omadm_xml::encode(msg, out);
             }
+            Encoding::Wbxml => {
+                let _ = omadm_wbxml::encode(msg, out);
+            }
         }
     }
 
@@ -61,6 +75,7 @@ impl Encoding {
     pub(crate) fn encoded_len(self, msg: &SyncMl<'_>) -> usize {
         match self {
             Encoding::Xml => omadm_xml::encoded_len(msg),
+            Encoding::Wbxml => omadm_wbxml::encoded_len(msg),
         }
     }
 }
@@ -77,12 +92,15 @@ impl fmt::Display for Encoding {
 pub enum CodecError {
     /// The XML codec's error (kind, byte offset, element path).
     Xml(omadm_xml::Error),
+    /// The WBXML codec's error.
+    Wbxml(omadm_wbxml::Error),
 }
 
 impl fmt::Display for CodecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CodecError::Xml(e) => write!(f, "xml: {e}"),
+            CodecError::Wbxml(e) => write!(f, "wbxml: {e}"),
         }
     }
 }
@@ -91,6 +109,7 @@ impl core::error::Error for CodecError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             CodecError::Xml(e) => Some(e),
+            CodecError::Wbxml(e) => Some(e),
         }
     }
 }

@@ -506,3 +506,33 @@ fn discovery_answer(log: &Log) -> omadm_session::discovery::DiscoveryAnswer {
         })
         .unwrap()
 }
+
+#[test]
+fn a_whole_session_over_wbxml() {
+    for pin in [AuthPin::Md5, AuthPin::HMAC_SHA256] {
+        let store = Store::new(pin, nonce(1));
+        let mut cfg = ServerConfig::new(SERVER);
+        cfg.encoding = omadm_session::Encoding::Wbxml;
+        let mut server = ServerSession::new(cfg);
+        server.queue(get("./DevDetail/SwV")).unwrap();
+        let mut cc = client_config(pin, nonce(1));
+        cc.encoding = omadm_session::Encoding::Wbxml;
+        let mut client = omadm_session::ClientSession::new(cc, tree()).unwrap();
+        let log = run(&mut server, &mut client, &store, &mut Counter::default());
+        assert!(log.errors.is_empty(), "{:?}", log.errors);
+        // WBXML: the SyncML 1.2 public id, not XML text.
+        assert!(
+            log.server_msgs
+                .iter()
+                .all(|m| m.starts_with(&[0x02, 0xA4, 0x01]))
+        );
+        assert!(log.server_events.iter().any(|e| matches!(e, ServerEvent::Results { items, .. } if items[0].data.as_deref() == Some("1.0.7"))));
+        let end = log.server_end().unwrap();
+        assert_eq!(end.reason, EndReason::Completed);
+        assert_eq!(client.next_nonce(), end.next_nonce.as_ref());
+    }
+    assert_eq!(
+        omadm_session::Encoding::from_media_type("application/vnd.syncml.dm+wbxml"),
+        Some(omadm_session::Encoding::Wbxml)
+    );
+}

@@ -29,6 +29,8 @@ pub(crate) enum Command {
     Lint(LintArgs),
     /// Show a decoded message, readable or as JSON.
     Inspect(InspectArgs),
+    /// Convert a message between XML and WBXML, strictly (bad input: exit 2).
+    Convert(ConvertArgs),
     /// Run the ingestion server: verify POSTed reports and store the accepted ones in SQLite.
     Serve(ServeArgs),
     /// Start a server in-process, send good and bad reports to it, and show what it did.
@@ -144,6 +146,19 @@ pub(crate) struct InspectArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// The arguments of `convert`.
+#[derive(Debug, Args)]
+pub(crate) struct ConvertArgs {
+    /// The message file (XML or WBXML, told apart by its first byte).
+    pub(crate) input: PathBuf,
+    /// The encoding to write: xml or wbxml (default: the other one).
+    #[arg(long, value_name = "E")]
+    pub(crate) to: Option<omadm_syncml::Encoding>,
+    /// Where to write (default: standard output).
+    #[arg(short, long, value_name = "OUT")]
+    pub(crate) output: Option<PathBuf>,
 }
 
 /// Storage back end of `serve`.

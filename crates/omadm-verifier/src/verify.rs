@@ -555,8 +555,11 @@ fn encoding(body: &[u8], transport: &TransportMeta<'_>) -> Result<Encoding, Igno
     }
 }
 
-/// The header scan of either codec, resumed by the full decode.
+/// The header scan of either codec, resumed by the full decode. Both variants are large (each
+/// holds its decoder's state); boxing one would cost an allocation per message, so they stay
+/// inline.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)]
 enum Header<'a> {
     Xml(omadm_xml::DecodedHeader<'a>),
     Wbxml(omadm_wbxml::DecodedHeader<'a>),

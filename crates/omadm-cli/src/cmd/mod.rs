@@ -1,5 +1,6 @@
 //! One module per subcommand; `run` dispatches.
 
+mod convert;
 mod db;
 mod demo;
 mod devices;
@@ -22,6 +23,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Emit(args) => emit::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Convert(args) => convert::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Send(args) => send::run(&args),

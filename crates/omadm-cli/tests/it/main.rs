@@ -7,6 +7,7 @@ mod pg;
 mod support;
 
 mod cli;
+mod convert;
 mod crash;
 mod demo;
 mod emit;

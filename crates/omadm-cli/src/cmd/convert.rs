@@ -1,0 +1,64 @@
+//! `omadm convert`: a message from XML to WBXML or back, strict both ways (the input must
+//! decode, and the output must decode to the same message with the other codec).
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use omadm_syncml::{Encoding, SyncMl};
+
+use crate::cli::ConvertArgs;
+use crate::error::CliError;
+
+pub(crate) fn run(args: &ConvertArgs) -> Result<ExitCode, CliError> {
+    let body = std::fs::read(&args.input).map_err(|e| CliError::read(&args.input, &e))?;
+    let from = Encoding::of_body(&body);
+    let to = args.to.unwrap_or(match from {
+        Encoding::Xml => Encoding::Wbxml,
+        Encoding::Wbxml => Encoding::Xml,
+    });
+    let name = args.input.display();
+    let message = decode(from, &body)
+        .map_err(|e| CliError::input(format!("{name}: not a SyncML DM {from} message: {e}")))?;
+    let mut out = Vec::new();
+    match to {
+        Encoding::Xml => drop(omadm_xml::encode(&message, &mut out)),
+        Encoding::Wbxml => drop(omadm_wbxml::encode(&message, &mut out)),
+    }
+    // Strict on the way out too: what is written must read back as the same message.
+    match decode(to, &out) {
+        Ok(back) if back == message => {}
+        Ok(_) => {
+            return Err(CliError::input(format!(
+                "{name}: the message does not survive {to} unchanged"
+            )));
+        }
+        Err(e) => {
+            return Err(CliError::input(format!(
+                "{name}: the message cannot be written as {to}: {e}"
+            )));
+        }
+    }
+    match &args.output {
+        Some(path) => std::fs::write(path, &out).map_err(|e| CliError::write(path, &e))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(&out)
+                .and_then(|()| stdout.flush())
+                .map_err(|e| CliError::failure(format!("cannot write to stdout: {e}")))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Decodes with the codec of `encoding` (default limits); the error as one line.
+fn decode(encoding: Encoding, body: &[u8]) -> Result<SyncMl<'_>, String> {
+    match encoding {
+        Encoding::Xml => {
+            omadm_xml::decode(body, &omadm_xml::Limits::default()).map_err(|e| e.to_string())
+        }
+        Encoding::Wbxml => {
+            omadm_wbxml::decode(body, &omadm_wbxml::Limits::default()).map_err(|e| e.to_string())
+        }
+    }
+}

@@ -433,6 +433,8 @@ impl TryFrom<u16> for StatusCode {
 }
 
 /// Parses a MetInf count (`Size`, `MaxMsgSize`, `MaxObjSize`, `FreeMem`, `FreeID`): decimal digits.
+///
+/// Reached through [`crate::__private`] only (every codec reads counts the same way).
 pub fn parse_count(s: &str) -> Result<u64, ValueError> {
     parse_decimal(s).ok_or(ValueError::Count)
 }

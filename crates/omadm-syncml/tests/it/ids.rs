@@ -4,9 +4,9 @@ use core::str::FromStr;
 
 use proptest::prelude::*;
 
+use omadm_syncml::__private::parse_count;
 use omadm_syncml::{
     AlertCode, CmdId, CmdRef, Format, Mark, MsgId, MsgRef, SessionId, StatusCode, ValueError,
-    parse_count,
 };
 
 /// Parses `input` as `T` and compares its Display with `expect` (`None`: refused with `err`).

@@ -11,7 +11,8 @@ use core::str::FromStr;
 use std::borrow::Cow;
 use std::ops::Range;
 
-use omadm_syncml::{SyncHdr, SyncMl, SyncMlVersion, ValueError, parse_count};
+use omadm_syncml::__private::parse_count;
+use omadm_syncml::{SyncHdr, SyncMl, SyncMlVersion, ValueError};
 
 use self::lexer::{LexError, Lexer, Token};
 use self::ns::{Binding, Frame, Ns, Tag, local_part};

@@ -32,6 +32,33 @@ impl fmt::Display for AuthError {
 
 impl core::error::Error for AuthError {}
 
+/// An output buffer is shorter than what was to be written into it (a caller's sizing bug,
+/// never peer input): [`needed`](Self::needed) says how long it must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BufferTooSmall {
+    needed: usize,
+}
+
+impl BufferTooSmall {
+    pub(crate) const fn new(needed: usize) -> Self {
+        Self { needed }
+    }
+
+    /// The length, in bytes, the buffer must have.
+    #[must_use]
+    pub const fn needed(&self) -> usize {
+        self.needed
+    }
+}
+
+impl fmt::Display for BufferTooSmall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "output buffer too small ({} bytes needed)", self.needed)
+    }
+}
+
+impl core::error::Error for BufferTooSmall {}
+
 /// A single value (nonce, MAC, digest, algorithm or scheme name) could not be decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]

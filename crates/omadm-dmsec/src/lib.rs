@@ -8,10 +8,9 @@ mod names;
 mod nonce;
 mod params;
 mod secret;
-mod sha256;
 
 pub use crate::cred::{basic_credential, md5_credential, verify_basic, verify_md5};
-pub use crate::error::{AuthError, DecodeError, ParamsError, ParamsErrorKind};
+pub use crate::error::{AuthError, BufferTooSmall, DecodeError, ParamsError, ParamsErrorKind};
 pub use crate::mac::{Mac, MacKey};
 pub use crate::names::{Algorithm, AuthType, Carrier, Construction, HMAC_HEADER};
 pub use crate::nonce::Nonce;

@@ -4,19 +4,19 @@
 use core::fmt;
 use core::ops::Range;
 
+use base64ct::{Base64, Encoding as _};
 use hmac::{Hmac, KeyInit as _, Mac as _};
-use md5::Digest as _;
+use md5::Digest;
 use md5::Md5;
 use sha2::Sha256;
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroize as _;
 
-use crate::error::{AuthError, DecodeError};
+use crate::error::{AuthError, BufferTooSmall, DecodeError};
 use crate::hash::{self, B64Buf, MAX_OUTPUT};
 use crate::names::{Algorithm, Construction};
 use crate::nonce::Nonce;
 use crate::secret::{SecretDigest, StoredSecret};
-use crate::sha256;
 
 /// A MAC value: 16 bytes (MD5) or 32 bytes (SHA-256), base64 on the wire.
 ///
@@ -79,17 +79,20 @@ impl Mac {
         String::from(self.base64().as_str())
     }
 
-    /// Writes the padded standard base64 text into the front of `out`, without allocating, and
-    /// returns its length: [`algorithm().base64_len()`](Algorithm::base64_len), 24 or 44.
-    ///
-    /// # Panics
-    /// If `out` is shorter than that (as [`char::encode_utf8`] does): size `out` with
+    /// Writes the padded standard base64 text into the front of `out`, without allocating
+    /// (`base64ct`, constant-time), and returns its length:
+    /// [`algorithm().base64_len()`](Algorithm::base64_len), 24 or 44. Size `out` with
     /// [`Algorithm::base64_len`], or take 44 bytes, which hold either.
-    pub fn write_base64(&self, out: &mut [u8]) -> usize {
-        let text = self.base64();
-        let text = text.as_bytes();
-        out[..text.len()].copy_from_slice(text);
-        text.len()
+    ///
+    /// # Errors
+    /// [`BufferTooSmall`] (naming the length needed) if `out` is shorter than that; `out` is
+    /// then left as it was.
+    pub fn write_base64(&self, out: &mut [u8]) -> Result<usize, BufferTooSmall> {
+        let needed = self.algorithm.base64_len();
+        let out = out.get_mut(..needed).ok_or(BufferTooSmall::new(needed))?;
+        Base64::encode(self.as_bytes(), out)
+            .map(str::len)
+            .map_err(|_| BufferTooSmall::new(needed))
     }
 
     /// The base64 text on the stack.
@@ -102,15 +105,14 @@ impl PartialEq for Mac {
     /// Constant-time in the MAC bytes.
     fn eq(&self, other: &Self) -> bool {
         // The algorithm is public (it is written next to the MAC); the bytes are compared
-        // without an early exit. Unused tail bytes are zero for both MD5 MACs.
-        // XOR-fold all 32 bytes into one word (no branch, no early exit), then one `subtle`
-        // comparison with zero.
-        let mut diff = 0u64;
-        for (a, b) in self.bytes.chunks_exact(8).zip(other.bytes.chunks_exact(8)) {
-            // invariant: chunks_exact(8) yields 8-byte chunks, so the conversion cannot fail.
-            let word = |c: &[u8]| u64::from_ne_bytes(c.try_into().unwrap_or([0; 8]));
-            diff |= word(a) ^ word(b);
-        }
+        // without an early exit. Unused tail bytes are zero for both MD5 MACs. The four 8-byte
+        // words are XOR-folded (no branch), then one `subtle` comparison with zero: `subtle`'s
+        // byte-slice `ct_eq` costs ten times as much here (docs/PERFORMANCE.md).
+        let (ours, _) = self.bytes.as_chunks::<8>();
+        let (theirs, _) = other.bytes.as_chunks::<8>();
+        let diff = ours.iter().zip(theirs).fold(0u64, |diff, (a, b)| {
+            diff | (u64::from_ne_bytes(*a) ^ u64::from_ne_bytes(*b))
+        });
         let same_bytes: bool = diff.ct_eq(&0).into();
         same_bytes & (self.algorithm == other.algorithm)
     }
@@ -135,9 +137,9 @@ impl fmt::Display for Mac {
 /// secret), then every MAC costs one hash of the body plus a constant.
 ///
 /// `K = B64(H(username ":" secret))` is computed once. For [`Construction::Digest`] the state is
-/// `K` (`K ":"` is shorter than a hash block, so nothing can be pre-compressed); for
-/// [`Construction::Rfc2104`] it is an HMAC whose inner and outer pads are already absorbed.
-/// The state is wiped on drop and `[redacted]` in `Debug`.
+/// a hasher that has absorbed `K ":"` (cloned for every MAC); for [`Construction::Rfc2104`] it
+/// is an HMAC whose inner and outer pads are already absorbed. The state is wiped on drop and
+/// `[redacted]` in `Debug`.
 #[derive(Clone)]
 pub struct MacKey {
     algorithm: Algorithm,
@@ -178,13 +180,8 @@ impl MacKey {
     /// Builds the state from `K`, the base64 text of the key digest.
     fn from_key(algorithm: Algorithm, construction: Construction, key: B64Buf) -> Self {
         let state = match (algorithm, construction) {
-            (Algorithm::Md5, Construction::Digest) => {
-                let mut prefix = Md5::new();
-                prefix.update(key.as_bytes());
-                prefix.update(b":");
-                KeyState::DigestMd5(prefix)
-            }
-            (Algorithm::Sha256, Construction::Digest) => KeyState::DigestSha256(key),
+            (Algorithm::Md5, Construction::Digest) => KeyState::DigestMd5(digest_keyed(&key)),
+            (Algorithm::Sha256, Construction::Digest) => KeyState::DigestSha256(digest_keyed(&key)),
             (Algorithm::Md5, Construction::Rfc2104) => {
                 KeyState::HmacMd5(Box::new(hmac_keyed(key.as_bytes())))
             }
@@ -220,29 +217,14 @@ impl MacKey {
     /// The MAC over the concatenation of `parts`, hashed in order without copying them.
     #[must_use]
     pub fn mac_parts(&self, nonce: &Nonce, parts: &[&[u8]]) -> Mac {
-        let nonce = nonce.as_bytes();
         let body_b64 = hash::body_part(self.algorithm, parts);
         let body = body_b64.as_bytes();
         let mut out = [0u8; MAX_OUTPUT];
         match &self.state {
-            KeyState::DigestMd5(prefix) => {
-                let mut hasher = prefix.clone();
-                for piece in [nonce, b":", body] {
-                    hasher.update(piece);
-                }
-                hash::copy_out(&hasher.finalize(), &mut out);
-            }
-            KeyState::DigestSha256(key) => {
-                // At most 44 + 1 + 64 + 1 + 44 = 154 bytes: one call to the compressor. Both
-                // `key` and `body` hold the 44-character text of a SHA-256 digest.
-                out = sha256::sha256_outer(key.as_sha256_text(), nonce, body_b64.as_sha256_text());
-            }
-            KeyState::HmacMd5(keyed) => {
-                hmac_mac(keyed, nonce, body, &mut out);
-            }
-            KeyState::HmacSha256(keyed) => {
-                hmac_mac(keyed, nonce, body, &mut out);
-            }
+            KeyState::DigestMd5(prefix) => digest_mac(prefix, nonce, body, &mut out),
+            KeyState::DigestSha256(prefix) => digest_mac(prefix, nonce, body, &mut out),
+            KeyState::HmacMd5(keyed) => hmac_mac(keyed, nonce, body, &mut out),
+            KeyState::HmacSha256(keyed) => hmac_mac(keyed, nonce, body, &mut out),
         }
         Mac {
             algorithm: self.algorithm,
@@ -313,15 +295,14 @@ impl fmt::Debug for MacKey {
     }
 }
 
-/// The keyed state; every variant is wiped on drop ([`B64Buf`] itself, the others through the
-/// `zeroize` features of `md-5`, `sha2` and `hmac`).
+/// The keyed state; every variant, and every clone made to compute a MAC, is wiped on drop
+/// (the `zeroize` features of `md-5`, `sha2` and `hmac`).
 #[derive(Clone)]
 enum KeyState {
     /// A hasher that has absorbed `K ":"`.
     DigestMd5(Md5),
-    /// `K` itself: `K ":"` is shorter than a block, so there is nothing to pre-compress, and
-    /// the outer hash is laid out and compressed in one call.
-    DigestSha256(B64Buf),
+    /// A hasher that has absorbed `K ":"` (45 bytes: buffered, not yet compressed).
+    DigestSha256(Sha256),
     /// An HMAC keyed with `K` (boxed: it is three times the size of the other states, and
     /// moving it around would tax every [`MacKey`]).
     HmacMd5(Box<Hmac<Md5>>),
@@ -347,14 +328,37 @@ where
     keyed
 }
 
+/// A hasher that has absorbed `K ":"`, the constant prefix of the digest construction.
+fn digest_keyed<D: Digest>(key: &B64Buf) -> D {
+    let mut prefix = D::new();
+    prefix.update(key.as_bytes());
+    prefix.update(b":");
+    prefix
+}
+
+/// `H(K ":" nonce ":" body_part)` into the front of `out`, given a hasher that has absorbed
+/// `K ":"` (cloned; the clone is wiped when it is dropped).
+fn digest_mac<D: Digest + Clone>(
+    prefix: &D,
+    nonce: &Nonce,
+    body_part: &[u8],
+    out: &mut [u8; MAX_OUTPUT],
+) {
+    let mut hasher = prefix.clone();
+    hasher.update(nonce.as_bytes());
+    hasher.update(b":");
+    hasher.update(body_part);
+    hash::copy_out(&hasher.finalize(), out);
+}
+
 /// `HMAC-H(K, nonce ":" body_part)` into the front of `out`, given an HMAC keyed with `K`.
-fn hmac_mac<D>(keyed: &Hmac<D>, nonce: &[u8], body_part: &[u8], out: &mut [u8; MAX_OUTPUT])
+fn hmac_mac<D>(keyed: &Hmac<D>, nonce: &Nonce, body_part: &[u8], out: &mut [u8; MAX_OUTPUT])
 where
     D: hmac::EagerHash,
     Hmac<D>: Clone + hmac::Mac,
 {
     let mut mac = keyed.clone();
-    mac.update(nonce);
+    mac.update(nonce.as_bytes());
     mac.update(b":");
     mac.update(body_part);
     hash::copy_out(&mac.finalize().into_bytes(), out);

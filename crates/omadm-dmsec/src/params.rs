@@ -52,18 +52,19 @@ impl Username {
         }
         let mut buf = [0u8; Self::MAX_LEN];
         buf[..name.len()].copy_from_slice(name.as_bytes());
-        Ok(Self {
-            buf,
-            // invariant: 1 <= name.len() <= MAX_LEN = 128, checked above.
-            len: u8::try_from(name.len()).unwrap_or(0),
-        })
+        // invariant: 1 <= name.len() <= MAX_LEN = 128, checked above.
+        #[allow(clippy::expect_used)]
+        let len = u8::try_from(name.len()).expect("invariant: a username is at most 128 bytes");
+        Ok(Self { buf, len })
     }
 
     /// The name.
     #[must_use]
     pub fn as_str(&self) -> &str {
         // invariant: the buffer's first `len` bytes were copied from a `&str` (`from_text`).
-        core::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or_default()
+        #[allow(clippy::expect_used)]
+        core::str::from_utf8(&self.buf[..usize::from(self.len)])
+            .expect("invariant: a username is copied from a str")
     }
 
     /// Length of the name inside quotes once `"` and `\` are escaped.

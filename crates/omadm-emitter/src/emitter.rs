@@ -98,7 +98,8 @@ impl HmacHeader {
     #[must_use]
     pub fn value(&self) -> &str {
         // invariant: the buffer holds a UTF-8 prefix followed by base64 text (see `Emitter::sign`).
-        core::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+        #[allow(clippy::expect_used)]
+        core::str::from_utf8(&self.buf[..self.len]).expect("invariant: the header value is UTF-8")
     }
 }
 
@@ -593,7 +594,11 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// Writes the padded base64 of `mac` into `out`, which is exactly its length (the slot was
 /// sized with the algorithm's base64 length, so `write_base64` cannot run short).
 fn encode_mac(mac: &Mac, out: &mut [u8]) {
-    let written = mac.write_base64(out);
+    // invariant: the slot is the MAC's base64 length (`MacParams::encoded_len`).
+    #[allow(clippy::expect_used)]
+    let written = mac
+        .write_base64(out)
+        .expect("invariant: the MAC slot holds the MAC's base64");
     debug_assert_eq!(
         written,
         out.len(),

@@ -94,11 +94,17 @@ proptest! {
             prop_assert_eq!(key.verify(&nonce, &body, &mac), Ok(()));
             prop_assert_eq!(Mac::from_base64(&mac.to_base64()).unwrap(), mac);
             let mut out = [b'#'; 50];
-            let n = mac.write_base64(&mut out);
+            let n = mac.write_base64(&mut out).unwrap();
             prop_assert_eq!(n, algorithm.base64_len());
             let text = mac.to_base64();
             prop_assert_eq!(&out[..n], text.as_bytes());
             prop_assert!(out[n..].iter().all(|&b| b == b'#'));
+            // Issue 10: a short buffer is an error naming the length needed, not a panic, and
+            // the buffer is left as it was.
+            let mut short = vec![b'#'; n - 1];
+            let err = mac.write_base64(&mut short).unwrap_err();
+            prop_assert_eq!(err.needed(), n);
+            prop_assert!(short.iter().all(|&b| b == b'#'));
         }
     }
 

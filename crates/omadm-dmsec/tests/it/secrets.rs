@@ -139,6 +139,28 @@ fn value_types_decode_strictly() {
     );
 }
 
+/// Issue 10: `Mac::write_base64` into a short buffer is an error that names the length needed
+/// (it used to panic), and the buffer is left untouched.
+#[test]
+fn issue_10_write_base64_short_buffer_is_an_error() {
+    for algorithm in Algorithm::ALL {
+        let mac = Mac::new(algorithm, &vec![0xA5; algorithm.output_len()]).unwrap();
+        let mut exact = vec![0u8; algorithm.base64_len()];
+        assert_eq!(mac.write_base64(&mut exact), Ok(algorithm.base64_len()));
+        assert_eq!(exact, mac.to_base64().as_bytes());
+        for len in [0, 1, algorithm.base64_len() - 1] {
+            let mut short = vec![b'#'; len];
+            let err = mac.write_base64(&mut short).unwrap_err();
+            assert_eq!(err.needed(), algorithm.base64_len());
+            assert!(short.iter().all(|&b| b == b'#'));
+            assert!(
+                err.to_string()
+                    .contains(&algorithm.base64_len().to_string())
+            );
+        }
+    }
+}
+
 /// Issue 10: one carrier type for the emitter, the verifier and the tool, named once here.
 #[test]
 fn issue_10_carrier_names_and_cred_types() {

@@ -139,9 +139,17 @@ impl Gate for ServerSide {
         body: &[u8],
         transport: &Transport<'_>,
     ) -> Result<Checked<ReplayClaim>, Reason> {
-        // Not logged here: the writer counts every ignored message and logs a sample.
+        // Not logged here (but for our own bugs): the writer counts every ignored message and
+        // logs a sample.
         self.authenticate(body, transport.hmac_header)
-            .map_err(|ignored| ignored.reason().as_str())
+            .map_err(|ignored| {
+                if matches!(ignored.reason(), IgnoreReason::Internal) {
+                    // Our bug, not the peer's: logged every time, at error level (it is also
+                    // counted under its own label, `internal`).
+                    tracing::error!(reason = %ignored.reason(), "message ignored by a verifier bug");
+                }
+                ignored.reason().as_str()
+            })
     }
 
     fn replay(

@@ -72,9 +72,12 @@ pub enum IgnoreReason {
     NotSessionless(Violation),
     /// The `MsgID` was already accepted under this nonce, or is older than the 64-wide window.
     Replayed,
-    /// A check of this crate or its dependencies disagreed with another (e.g. the profile check
-    /// passed but did not yield one report per command): a bug, never expected. The message is
-    /// ignored rather than accepted with different content.
+    /// A bug on this side, never the peer's doing: a check of this crate or its dependencies
+    /// disagreed with another (the profile check passed but did not yield one report per
+    /// command), or an internal step failed (the decoder's `Cred/Data` span outside the message,
+    /// a key the device's policy needs missing). The message is ignored rather than accepted
+    /// with different content, under its own name (`internal`) so that operators count it apart
+    /// from the peer's failures (it is never reported as [`BadMac`](Self::BadMac)).
     Internal,
 }
 
@@ -178,7 +181,9 @@ impl fmt::Display for IgnoreReason {
             }
             Self::NotSessionless(v) => write!(f, "not a sessionless report message: {v}"),
             Self::Replayed => f.write_str("msgid replayed or older than the anti-replay window"),
-            Self::Internal => f.write_str("internal error: two checks disagreed"),
+            Self::Internal => {
+                f.write_str("internal error of the verifier (a bug, not the peer's doing)")
+            }
         }
     }
 }

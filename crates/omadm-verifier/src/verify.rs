@@ -6,7 +6,7 @@ use core::ops::{ControlFlow, Range};
 use std::borrow::Cow;
 use std::time::SystemTime;
 
-use omadm_dmsec::{Algorithm, AuthType, Carrier, MacParams, Nonce, verify_md5};
+use omadm_dmsec::{Algorithm, AuthError, AuthType, Carrier, MacParams, Nonce, verify_md5};
 use omadm_syncml::sessionless::{self, SessionlessReport};
 use omadm_syncml::{CmdId, Encoding, Format, MsgId, SyncHdr, SyncMl};
 use omadm_xml::Limits;
@@ -166,11 +166,10 @@ impl Finding {
 }
 
 impl fmt::Display for Finding {
+    /// `name: reason`; the reason's own text names the conformance id where there is one, so
+    /// the id is printed once.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.reason.conformance_id() {
-            Some(id) => write!(f, "{} [{id}]: {}", self.reason.as_str(), self.reason),
-            None => write!(f, "{}: {}", self.reason.as_str(), self.reason),
-        }
+        write!(f, "{}: {}", self.reason.as_str(), self.reason)
     }
 }
 
@@ -279,19 +278,22 @@ impl<'a> Pending<'a> {
             if params.algorithm() != policy.algorithm() {
                 return Err(IgnoreReason::WrongScheme(Pinned::Algorithm));
             }
-            let key = secret.mac_key().ok_or(IgnoreReason::BadMac)?;
+            // invariant: `DeviceSecret::new` keys the MAC whenever the policy allows a MAC
+            // carrier, which was just checked; a missing key is our bug, not the peer's.
+            let key = secret.mac_key().ok_or(IgnoreReason::Internal)?;
             let verified = if claim.carrier == Carrier::InMessage {
                 key.verify_excluding(nonce, body, claim.cred_span.clone(), params.mac())
             } else {
                 key.verify(nonce, body, params.mac())
             };
-            verified.map_err(|_| IgnoreReason::BadMac)?;
+            verified.map_err(|e| peer_or_internal(e, IgnoreReason::BadMac))?;
         }
         if matches!(claim.carrier, Carrier::Header | Carrier::Transport) {
-            let md5 = secret.md5().ok_or(IgnoreReason::BadCredential)?;
+            // invariant: as above, the MD5 key digest exists whenever these carriers are allowed.
+            let md5 = secret.md5().ok_or(IgnoreReason::Internal)?;
             let cred_data = hdr.cred.as_ref().map_or("", |c| &*c.data);
             verify_md5(claim.username(hdr), md5, nonce, cred_data)
-                .map_err(|_| IgnoreReason::BadCredential)?;
+                .map_err(|e| peer_or_internal(e, IgnoreReason::BadCredential))?;
         }
 
         // Authenticated: now read the body, resuming after the header scan.
@@ -311,8 +313,11 @@ impl<'a> Pending<'a> {
             .into_iter()
             .map(|(cmd_id, report)| ReceivedReport { cmd_id, report })
             .collect();
+        // invariant: an authenticated claim named a non-empty `Source/LocName` (checked by
+        // `inspect_header` for every carrier).
+        let username = username.ok_or(IgnoreReason::Internal)?;
         Ok(Authenticated {
-            username: username.unwrap_or(Cow::Borrowed("")),
+            username,
             device,
             msg_id,
             carrier: claim.carrier,
@@ -536,6 +541,8 @@ impl Claim {
     fn username<'s>(&'s self, hdr: &'s SyncHdr<'_>) -> &'s str {
         match &self.params {
             Some(p) => p.username().as_str(),
+            // Peer input: no `LocName` claims the empty name, which no device has (a claim
+            // without a MAC is only built with a non-empty one).
             None => hdr.source.loc_name.as_deref().unwrap_or_default(),
         }
     }
@@ -637,9 +644,14 @@ fn inspect_header(
         emit(reason)?;
         return ControlFlow::Continue(None);
     };
+    // invariant: the decoder's Cred Data span lies within the bytes it decoded; one that does
+    // not is our bug, reported as such rather than as the peer's bad Cred.
+    let Some(raw) = body.get(span.clone()) else {
+        emit(IgnoreReason::Internal)?;
+        return ControlFlow::Continue(None);
+    };
     // The raw bytes the MAC excludes must be exactly the text the decoder read: no markup,
     // reference, comment or CDATA section.
-    let raw = body.get(span.clone()).unwrap_or_default();
     if raw.iter().any(|&b| b == b'<' || b == b'&') || raw != cred.data.as_bytes() {
         emit(IgnoreReason::BadCredData)?;
     }
@@ -716,6 +728,16 @@ fn inspect_header(
     })
 }
 
+/// The reason for a failed MAC or credential check: `peer` when it did not verify, and
+/// [`IgnoreReason::Internal`] for anything else (a span outside the message, a key digest of
+/// the wrong hash): those are bugs on this side, never the peer's doing.
+fn peer_or_internal(err: AuthError, peer: IgnoreReason) -> IgnoreReason {
+    match err {
+        AuthError::Rejected => peer,
+        _ => IgnoreReason::Internal,
+    }
+}
+
 /// Whether `text` is exactly the canonical form of `params` (compared as it is formatted, without
 /// building the string).
 fn is_canonical(params: &MacParams, text: &str) -> bool {
@@ -728,4 +750,25 @@ fn is_canonical(params: &MacParams, text: &str) -> bool {
     }
     let mut rest = Compare(text);
     fmt::write(&mut rest, format_args!("{params}")).is_ok() && rest.0.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use omadm_dmsec::AuthError;
+
+    use super::peer_or_internal;
+    use crate::error::IgnoreReason;
+
+    /// Issue 10: a Cred span outside the message (`AuthError::SpanOutOfBounds`) or a key digest
+    /// of the wrong hash is our bug: `internal`, never the peer's `bad-mac` / `bad-credential`.
+    #[test]
+    fn issue_10_our_auth_errors_are_internal_not_the_peers() {
+        for peer in [IgnoreReason::BadMac, IgnoreReason::BadCredential] {
+            assert_eq!(peer_or_internal(AuthError::Rejected, peer.clone()), peer);
+            for ours in [AuthError::SpanOutOfBounds, AuthError::UnusableSecret] {
+                assert_eq!(peer_or_internal(ours, peer.clone()), IgnoreReason::Internal);
+            }
+        }
+        assert_eq!(IgnoreReason::Internal.as_str(), "internal");
+    }
 }

@@ -100,6 +100,24 @@ fn conformance_ids_are_named() {
     ));
 }
 
+/// Issue 10: a finding prints its conformance id once (the reason's text carries it; the
+/// finding used to repeat it in brackets).
+#[test]
+fn issue_10_a_finding_names_its_conformance_id_once() {
+    let body = template(1, &report_alert(1, "1").replace(">1230<", ">1226<"));
+    let cred_start = body.find("<Cred>").unwrap();
+    let cred_end = body.find("</Cred>").unwrap() + "</Cred>".len();
+    let body = format!("{}{}", &body[..cred_start], &body[cred_end..]);
+    let found = Verifier::new(16 * 1024).lint(body.as_bytes(), &TransportMeta::new());
+    assert_eq!(found.len(), 2);
+    for finding in &found {
+        let id = finding.reason.conformance_id().unwrap();
+        let text = finding.to_string();
+        assert_eq!(text.matches(id).count(), 1, "{text}");
+        assert!(text.starts_with(finding.reason.as_str()), "{text}");
+    }
+}
+
 #[test]
 fn oversize_and_malformed() {
     let mut big = vector("in-message.xml");

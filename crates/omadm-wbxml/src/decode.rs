@@ -9,11 +9,12 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use base64::Engine as _;
+use omadm_syncml::__private::parse_count;
 use omadm_syncml::{
     Alert, AlertCode, Anchor, Carriage, Chal, CmdId, CmdRef, Command, Container, Cred, Delete,
     Exec, Format, Get, Item, ItemCommand, ItemData, Mark, Mem, Meta, MsgId, MsgRef, Results,
     SessionId, Source, Status, StatusCode, SyncBody, SyncHdr, SyncMl, SyncMlVersion, Target,
-    ValueError, parse_count,
+    ValueError,
 };
 
 use crate::error::{CredDataForm, Error, ErrorKind, Limit};

@@ -20,14 +20,7 @@ impl PgRegistry {
     pub(crate) async fn upsert(&self, entries: &[Entry]) -> Result<usize, StoreError> {
         let mut client = get(&self.pool).await?;
         let tx = client.transaction().await.map_err(classify)?;
-        tx.batch_execute("LOCK TABLE devices IN SHARE ROW EXCLUSIVE MODE")
-            .await
-            .map_err(classify)?;
-        let version: i64 = tx
-            .query_one("SELECT coalesce(max(version), 0) + 1 FROM devices", &[])
-            .await
-            .map_err(classify)?
-            .get(0);
+        let version = lock_next_version(&tx).await?;
         let column = |f: fn(&Entry) -> &String| entries.iter().map(f).cloned().collect::<Vec<_>>();
         let disabled: Vec<bool> = entries.iter().map(|e| e.disabled).collect();
         tx.execute(
@@ -60,14 +53,7 @@ impl PgRegistry {
     pub(crate) async fn change(&self, username: &str, change: &Change) -> Result<bool, StoreError> {
         let mut client = get(&self.pool).await?;
         let tx = client.transaction().await.map_err(classify)?;
-        tx.batch_execute("LOCK TABLE devices IN SHARE ROW EXCLUSIVE MODE")
-            .await
-            .map_err(classify)?;
-        let version: i64 = tx
-            .query_one("SELECT coalesce(max(version), 0) + 1 FROM devices", &[])
-            .await
-            .map_err(classify)?
-            .get(0);
+        let version = lock_next_version(&tx).await?;
         let n = match change {
             Change::Nonce(nonce) => {
                 tx.execute(
@@ -109,6 +95,18 @@ impl PgRegistry {
             .map_err(classify)?;
         Ok(row.as_ref().map(entry))
     }
+}
+
+/// Takes the writers' table lock and returns the version the change gets (commit order).
+async fn lock_next_version(tx: &deadpool_postgres::Transaction<'_>) -> Result<i64, StoreError> {
+    tx.batch_execute("LOCK TABLE devices IN SHARE ROW EXCLUSIVE MODE")
+        .await
+        .map_err(classify)?;
+    Ok(tx
+        .query_one("SELECT coalesce(max(version), 0) + 1 FROM devices", &[])
+        .await
+        .map_err(classify)?
+        .get(0))
 }
 
 /// The columns of an [`Entry`], in [`entry`]'s order.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
-use omadm_dmsec::{Carrier, StoredSecret, Username};
+use omadm_dmsec::{Carrier, Nonce, StoredSecret, Username};
 use omadm_verifier::{
     DeviceSecret, IgnoreReason, Ignored, Policy, ReceivedReport, ReplayClaim, ReplayState,
     TransportMeta, Verifier,
@@ -174,9 +174,14 @@ impl Gate for ServerSide {
         Ok(replay.to_bytes())
     }
 
-    fn replay_view(&self, username: &str, state: &[u8]) -> Option<ReplayView> {
+    fn replay_view(&self, username: &str, state: &[u8], nonce: Option<&str>) -> Option<ReplayView> {
         let replay = ReplayState::from_bytes(state).ok()?;
-        let nonce = self.devices.get(username).map(DeviceSecret::nonce);
+        // The registry's nonce when it has one (the registry overrides the file), else the
+        // devices file's.
+        let from_registry = nonce.and_then(|n| Nonce::from_base64(n).ok());
+        let nonce = from_registry
+            .as_ref()
+            .or_else(|| self.devices.get(username).map(DeviceSecret::nonce));
         Some(ReplayView {
             windows: replay.len(),
             highest_msg_id: nonce.and_then(|n| replay.highest(n)).map(|m| m.get()),

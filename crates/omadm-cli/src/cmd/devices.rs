@@ -15,7 +15,9 @@ use crate::cli::{DevicesAddArgs, DevicesCommand};
 use crate::config::{Device, Devices};
 use crate::error::CliError;
 use crate::out;
-use crate::registry::{Change, Entry, Registry};
+use crate::registry::{Change, Entry, Registry, nonce_age_secs};
+use crate::server::now_ms;
+use crate::server::status::page::duration;
 use crate::store::Location;
 use crate::verification::ServerSide;
 
@@ -45,22 +47,28 @@ pub(crate) fn run(command: &DevicesCommand) -> Result<ExitCode, CliError> {
         DevicesCommand::List(args) => rt.block_on(async {
             let (registry, location) = open(&args.db).await?;
             let all = registry.list().await.map_err(|e| failed(&location, &e))?;
+            let now = now_ms();
             let mut text = String::new();
             for e in &all {
+                let age_secs = nonce_age_secs(now, e.nonce_issued_ms);
                 if args.json {
-                    let line = serde_json::to_string(e)
-                        .map_err(|e| CliError::failure(format!("cannot encode: {e}")))?;
+                    let line = serde_json::to_string(&Listed {
+                        entry: e,
+                        nonce_age_secs: age_secs,
+                    })
+                    .map_err(|e| CliError::failure(format!("cannot encode: {e}")))?;
                     text.push_str(&line);
                     text.push('\n');
                 } else {
                     let _ = writeln!(
                         text,
-                        "{}\t{}\t{}/{}/{}\t{}",
+                        "{}\t{}\t{}/{}/{}\tnonce age {}\t{}",
                         e.username,
                         e.device_id,
                         e.algorithm,
                         e.construction,
                         e.carrier,
+                        age_secs.map_or_else(|| "unknown".to_owned(), duration),
                         if e.disabled { "disabled" } else { "enabled" }
                     );
                 }
@@ -75,7 +83,10 @@ pub(crate) fn run(command: &DevicesCommand) -> Result<ExitCode, CliError> {
                 &registry,
                 &location,
                 &args.username,
-                Change::Nonce(nonce.clone()),
+                Change::Nonce {
+                    nonce: nonce.clone(),
+                    issued_ms: now_ms(),
+                },
             )
             .await?;
             out(&format!("{}: nonce = \"{nonce}\"\n", args.username));
@@ -125,6 +136,7 @@ fn add(rt: &tokio::runtime::Runtime, args: &DevicesAddArgs) -> Result<ExitCode, 
         .expose_base64()
         .to_owned(),
         nonce: nonce.clone(),
+        nonce_issued_ms: Some(now_ms()),
         algorithm: algorithm.as_str().to_owned(),
         construction: construction.as_str().to_owned(),
         carrier: args.carrier.as_str().to_owned(),
@@ -172,6 +184,15 @@ fn add(rt: &tokio::runtime::Runtime, args: &DevicesAddArgs) -> Result<ExitCode, 
     Ok(ExitCode::SUCCESS)
 }
 
+/// A line of `devices list --json`: the entry and how old its nonce is.
+#[derive(serde::Serialize)]
+struct Listed<'a> {
+    #[serde(flatten)]
+    entry: &'a Entry,
+    /// Seconds since the nonce was set (`null`: unknown).
+    nonce_age_secs: Option<u64>,
+}
+
 /// Reads the row of `username`, changes it and writes it back with a new version.
 async fn change(
     registry: &Registry,
@@ -213,6 +234,8 @@ fn entry_of(devices: &Devices, device: &Device) -> Result<Entry, CliError> {
         device_id: device.device_id.clone(),
         secret_digest: digest,
         nonce: device.nonce.to_base64(),
+        // A nonce the row already holds keeps its time (see `Registry::upsert`).
+        nonce_issued_ms: Some(now_ms()),
         algorithm: device.algorithm.as_str().to_owned(),
         construction: device.construction.as_str().to_owned(),
         carrier: device.carrier.as_str().to_owned(),

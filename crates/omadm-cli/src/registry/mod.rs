@@ -8,8 +8,8 @@
 //! returns nothing. Rows are turned into `config::Device` by the same validation as a devices
 //! file (`Devices::parse`), so both sources mean the same.
 
-mod pg;
-mod sqlite;
+pub(crate) mod pg;
+pub(crate) mod sqlite;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -33,6 +33,9 @@ pub(crate) struct Entry {
     pub(crate) secret_digest: String,
     /// The last nonce issued to the device (base64).
     pub(crate) nonce: String,
+    /// When `nonce` was set (Unix milliseconds): by `import`, `add`, `rotate-nonce` or a DM
+    /// session. `None`: set before the registry recorded it (a database of schema 2).
+    pub(crate) nonce_issued_ms: Option<i64>,
     /// `SHA256` or `MD5`.
     pub(crate) algorithm: String,
     /// `digest` or `rfc2104`.
@@ -72,8 +75,8 @@ impl Entry {
 /// One edit of a registry row that `omadm devices` makes in place.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Change {
-    /// A new last nonce (base64).
-    Nonce(String),
+    /// A new last nonce (base64), set at `issued_ms` (Unix milliseconds).
+    Nonce { nonce: String, issued_ms: i64 },
     /// The device is refused from now on.
     Disable,
 }
@@ -94,7 +97,9 @@ impl Registry {
     }
 
     /// Inserts or replaces every entry (matched by username) in one transaction; each gets a
-    /// new version. Returns how many rows were written.
+    /// new version. A row whose nonce the entry leaves unchanged keeps its `nonce_issued_ms`
+    /// (importing a file again does not make old nonces look new). Returns how many rows were
+    /// written.
     pub(crate) async fn upsert(&self, entries: &[Entry]) -> Result<usize, StoreError> {
         match self {
             Self::Sqlite(r) => r.upsert(entries),
@@ -177,6 +182,11 @@ pub(crate) async fn follow(registry: Registry, gate: Arc<ServerSide>, mut last: 
     }
 }
 
+/// Whole seconds from `issued_ms` to `now_ms` (0 for a time in the future: clocks differ).
+pub(crate) fn nonce_age_secs(now_ms: i64, issued_ms: Option<i64>) -> Option<u64> {
+    issued_ms.map(|t| u64::try_from((now_ms - t).max(0) / 1000).unwrap_or(0))
+}
+
 /// A TOML basic string.
 fn toml_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -206,6 +216,7 @@ mod tests {
             device_id: "IMEI:\"1\"\\\n".to_owned(),
             secret_digest: "R97sly7ZBZJBy453p8EcsTXjWZs9+cyuHXyPGRtKXlU=".to_owned(),
             nonce: "AAECAwQFBgcICQoLDA0ODw==".to_owned(),
+            nonce_issued_ms: Some(1),
             algorithm: "SHA256".to_owned(),
             construction: "digest".to_owned(),
             carrier: "in-message".to_owned(),
@@ -219,3 +230,12 @@ mod tests {
         assert!(device.secret_digest.is_some());
     }
 }
+
+#[cfg(test)]
+mod store_tests;
+
+/// The integration tests' throw-away PostgreSQL, for the tests of this crate's internals.
+#[cfg(test)]
+#[path = "../../tests/it/pg.rs"]
+#[allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod pg_harness;

@@ -23,13 +23,16 @@ impl PgRegistry {
         let version = lock_next_version(&tx).await?;
         let column = |f: fn(&Entry) -> &String| entries.iter().map(f).cloned().collect::<Vec<_>>();
         let disabled: Vec<bool> = entries.iter().map(|e| e.disabled).collect();
+        let issued: Vec<Option<i64>> = entries.iter().map(|e| e.nonce_issued_ms).collect();
         tx.execute(
             "INSERT INTO devices (username, device_id, secret_digest, nonce, algorithm, \
-             construction, carrier, disabled, version) \
-             SELECT u.*, $9::int8 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], \
-             $5::text[], $6::text[], $7::text[], $8::bool[]) AS u \
+             construction, carrier, disabled, nonce_issued_ms, version) \
+             SELECT u.*, $10::int8 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], \
+             $5::text[], $6::text[], $7::text[], $8::bool[], $9::int8[]) AS u \
              ON CONFLICT (username) DO UPDATE SET device_id = excluded.device_id, \
              secret_digest = excluded.secret_digest, nonce = excluded.nonce, \
+             nonce_issued_ms = CASE WHEN devices.nonce = excluded.nonce \
+             THEN devices.nonce_issued_ms ELSE excluded.nonce_issued_ms END, \
              algorithm = excluded.algorithm, construction = excluded.construction, \
              carrier = excluded.carrier, disabled = excluded.disabled, version = excluded.version",
             &[
@@ -41,6 +44,7 @@ impl PgRegistry {
                 &column(|e| &e.construction),
                 &column(|e| &e.carrier),
                 &disabled,
+                &issued,
                 &version,
             ],
         )
@@ -55,10 +59,11 @@ impl PgRegistry {
         let tx = client.transaction().await.map_err(classify)?;
         let version = lock_next_version(&tx).await?;
         let n = match change {
-            Change::Nonce(nonce) => {
+            Change::Nonce { nonce, issued_ms } => {
                 tx.execute(
-                    "UPDATE devices SET nonce = $1, version = $2 WHERE username = $3",
-                    &[nonce, &version, &username],
+                    "UPDATE devices SET nonce = $1, nonce_issued_ms = $2, version = $3 \
+                     WHERE username = $4",
+                    &[nonce, issued_ms, &version, &username],
                 )
                 .await
             }
@@ -99,9 +104,7 @@ impl PgRegistry {
 
 /// Takes the writers' table lock and returns the version the change gets (commit order).
 async fn lock_next_version(tx: &deadpool_postgres::Transaction<'_>) -> Result<i64, StoreError> {
-    tx.batch_execute("LOCK TABLE devices IN SHARE ROW EXCLUSIVE MODE")
-        .await
-        .map_err(classify)?;
+    tx.batch_execute(LOCK).await.map_err(classify)?;
     Ok(tx
         .query_one("SELECT coalesce(max(version), 0) + 1 FROM devices", &[])
         .await
@@ -109,9 +112,19 @@ async fn lock_next_version(tx: &deadpool_postgres::Transaction<'_>) -> Result<i6
         .get(0))
 }
 
+/// The registry writers' lock: versions are given in commit order under it. It conflicts with
+/// itself and with row writes, never with the nodes' reads.
+pub(crate) const LOCK: &str = "LOCK TABLE devices IN SHARE ROW EXCLUSIVE MODE";
+
+/// Sets the device's nonce and its issue time, with the next registry version, in one statement
+/// of the caller's open transaction (which must hold [`LOCK`], taken after every anti-replay row
+/// lock of the transaction: see `PgTx::set_nonce`).
+pub(crate) const SET_NONCE: &str = "UPDATE devices SET nonce = $1, nonce_issued_ms = $2, \
+    version = (SELECT coalesce(max(version), 0) + 1 FROM devices) WHERE username = $3";
+
 /// The columns of an [`Entry`], in [`entry`]'s order.
 const SELECT: &str = "SELECT username, device_id, secret_digest, nonce, algorithm, \
-    construction, carrier, disabled, version FROM devices";
+    construction, carrier, disabled, version, nonce_issued_ms FROM devices";
 
 fn entry(r: &tokio_postgres::Row) -> Entry {
     Entry {
@@ -124,5 +137,6 @@ fn entry(r: &tokio_postgres::Row) -> Entry {
         carrier: r.get(6),
         disabled: r.get(7),
         version: r.get(8),
+        nonce_issued_ms: r.get(9),
     }
 }

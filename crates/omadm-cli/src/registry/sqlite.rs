@@ -41,10 +41,12 @@ impl SqliteRegistry {
             {
                 let mut stmt = tx.prepare_cached(
                     "INSERT INTO devices (username, device_id, secret_digest, nonce, algorithm, \
-                     construction, carrier, disabled, version) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+                     construction, carrier, disabled, version, nonce_issued_ms) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
                      ON CONFLICT (username) DO UPDATE SET device_id = excluded.device_id, \
                      secret_digest = excluded.secret_digest, nonce = excluded.nonce, \
+                     nonce_issued_ms = CASE WHEN devices.nonce = excluded.nonce \
+                     THEN devices.nonce_issued_ms ELSE excluded.nonce_issued_ms END, \
                      algorithm = excluded.algorithm, construction = excluded.construction, \
                      carrier = excluded.carrier, disabled = excluded.disabled, \
                      version = excluded.version",
@@ -59,7 +61,8 @@ impl SqliteRegistry {
                         e.construction,
                         e.carrier,
                         e.disabled,
-                        version
+                        version,
+                        e.nonce_issued_ms,
                     ])?;
                 }
             }
@@ -73,9 +76,10 @@ impl SqliteRegistry {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let version = next_version(&tx)?;
             let n = match change {
-                Change::Nonce(nonce) => tx.execute(
-                    "UPDATE devices SET nonce = ?1, version = ?2 WHERE username = ?3",
-                    params![nonce, version, username],
+                Change::Nonce { nonce, issued_ms } => tx.execute(
+                    "UPDATE devices SET nonce = ?1, nonce_issued_ms = ?2, version = ?3 \
+                     WHERE username = ?4",
+                    params![nonce, issued_ms, version, username],
                 )?,
                 Change::Disable => tx.execute(
                     "UPDATE devices SET disabled = 1, version = ?1 WHERE username = ?2",
@@ -106,7 +110,7 @@ impl SqliteRegistry {
 
 /// The columns of an [`Entry`], in [`row`]'s order.
 const SELECT: &str = "SELECT username, device_id, secret_digest, nonce, algorithm, \
-    construction, carrier, disabled, version FROM devices";
+    construction, carrier, disabled, version, nonce_issued_ms FROM devices";
 
 fn row(r: &rusqlite::Row<'_>) -> Result<Entry, rusqlite::Error> {
     Ok(Entry {
@@ -119,7 +123,26 @@ fn row(r: &rusqlite::Row<'_>) -> Result<Entry, rusqlite::Error> {
         carrier: r.get(6)?,
         disabled: r.get(7)?,
         version: r.get(8)?,
+        nonce_issued_ms: r.get(9)?,
     })
+}
+
+/// Sets the device's nonce and its issue time inside the caller's write transaction (the
+/// store's group commit, where the same transaction saves the anti-replay state), with the next
+/// registry version so that every node's cache sees it; `false`: no such row.
+pub(crate) fn set_nonce(
+    tx: &rusqlite::Transaction<'_>,
+    username: &str,
+    nonce: &str,
+    issued_ms: i64,
+) -> Result<bool, rusqlite::Error> {
+    let n = tx
+        .prepare_cached(
+            "UPDATE devices SET nonce = ?1, nonce_issued_ms = ?2, \
+             version = (SELECT coalesce(max(version), 0) + 1 FROM devices) WHERE username = ?3",
+        )?
+        .execute(params![nonce, issued_ms, username])?;
+    Ok(n == 1)
 }
 
 /// The version the next change gets, read under the write lock.

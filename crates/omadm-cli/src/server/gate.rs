@@ -54,9 +54,10 @@ pub(crate) trait Gate: Send + Sync + 'static {
     ) -> Result<Vec<u8>, Reason>;
 
     /// What the status page shows of a device's stored anti-replay state (`None`: nothing the
-    /// gate can read).
-    fn replay_view(&self, username: &str, state: &[u8]) -> Option<ReplayView> {
-        let _ = (username, state);
+    /// gate can read). `nonce` is the device's current nonce (base64) as the device registry
+    /// holds it, if it has a row there.
+    fn replay_view(&self, username: &str, state: &[u8], nonce: Option<&str>) -> Option<ReplayView> {
+        let _ = (username, state, nonce);
         None
     }
 }

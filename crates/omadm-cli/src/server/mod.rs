@@ -147,7 +147,9 @@ pub(crate) async fn start<G: Gate>(
     let status = Arc::new(status::Status {
         metrics: Arc::clone(&metrics),
         query,
-        replay: Arc::new(move |user: &str, state: &[u8]| replay_gate.replay_view(user, state)),
+        replay: Arc::new(move |user: &str, state: &[u8], nonce: Option<&str>| {
+            replay_gate.replay_view(user, state, nonce)
+        }),
         facts: status::Facts {
             max_msg_size: config.max_msg_size,
             tick_ms: u64::try_from(config.tick.period.as_millis()).unwrap_or(u64::MAX),

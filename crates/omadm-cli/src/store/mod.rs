@@ -12,7 +12,7 @@ use core::fmt;
 pub(crate) use null::NullStore;
 pub(crate) use open::{Location, migrate, open};
 pub(crate) use postgres::PgStore;
-pub(crate) use query::{DeviceSeen, MAX_LIMIT, ReportQuery, SqliteQuery};
+pub(crate) use query::{DeviceSeen, MAX_LIMIT, Registered, ReportQuery, SqliteQuery};
 pub(crate) use sqlite::{SqliteStore, StoredReport};
 
 /// One report of an accepted message, as stored.
@@ -97,6 +97,29 @@ pub(crate) trait StoreTx {
     }
     /// Replaces the device's anti-replay state.
     fn save_replay_state(&mut self, username: &str, state: &[u8]) -> Result<(), StoreError>;
+    /// Makes `nonce` (base64) the device's current nonce in the device registry, issued at
+    /// `issued_ms` (Unix milliseconds), as part of this transaction: a DM session's new nonce
+    /// and the anti-replay state saved beside it commit together or not at all. The registry
+    /// row gets the next version, so every node's registry cache drops its old copy.
+    ///
+    /// Call it after [`StoreTx::lock`] (and after every [`StoreTx::replay_state`] of a device
+    /// not locked by it): on PostgreSQL it takes the registry writers' table lock until the end
+    /// of the transaction, and locking anti-replay rows after that lock is refused (it could
+    /// deadlock with another node). `Ok(false)`: the device has no registry row (a devices
+    /// file's device) or the store keeps no registry (`--store none`); nothing was written.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "the DM session path of `serve` calls it")
+    )]
+    fn set_nonce(
+        &mut self,
+        username: &str,
+        nonce: &str,
+        issued_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let _ = (username, nonce, issued_ms);
+        Ok(false)
+    }
     /// Inserts one row per report of `message`.
     fn insert(&mut self, received_ms: i64, message: &AcceptedMessage) -> Result<(), StoreError>;
     /// Makes everything durable.

@@ -13,21 +13,34 @@ use super::{StoreError, StoredReport};
 /// Most rows one query returns, whatever the caller asks.
 pub(crate) const MAX_LIMIT: usize = 500;
 
-/// What a device has done, as the store knows it.
+/// What a device has done, as the store knows it: a device that reported, or one of the
+/// device registry that never did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct DeviceSeen {
     /// `SyncHdr/Source/LocName`.
     pub(crate) username: String,
-    /// `SyncHdr/Source/LocURI` of its latest report.
+    /// `SyncHdr/Source/LocURI` of its latest report (the registry's, if it never reported).
     pub(crate) device_id: String,
-    /// When its latest report was received (Unix milliseconds).
-    pub(crate) last_seen_ms: i64,
+    /// When its latest report was received (Unix milliseconds); `None`: never reported.
+    pub(crate) last_seen_ms: Option<i64>,
     /// How many of its reports are stored.
     pub(crate) reports: u64,
     /// The highest MsgID among them.
-    pub(crate) last_msg_id: u32,
+    pub(crate) last_msg_id: Option<u32>,
     /// Its serialised anti-replay state, if one was saved.
     pub(crate) replay_state: Option<Vec<u8>>,
+    /// Its row in the device registry (`None`: a device of a devices file).
+    pub(crate) registered: Option<Registered>,
+}
+
+/// What the device registry says of a device, for the page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Registered {
+    /// The current nonce (base64).
+    pub(crate) nonce: String,
+    /// When it was set (Unix milliseconds); `None`: before the registry recorded it.
+    pub(crate) nonce_issued_ms: Option<i64>,
+    pub(crate) disabled: bool,
 }
 
 /// Read-only questions to a store. Implementations use their own connection (or pool): the
@@ -41,7 +54,8 @@ pub(crate) trait ReportQuery: Send + Sync {
         limit: usize,
     ) -> Result<Vec<StoredReport>, StoreError>;
 
-    /// The `limit` (at most [`MAX_LIMIT`]) devices seen most recently, newest first.
+    /// The `limit` (at most [`MAX_LIMIT`]) devices seen most recently, newest first, then the
+    /// registry's devices that never reported (by username).
     fn devices(&self, limit: usize) -> Result<Vec<DeviceSeen>, StoreError>;
 }
 
@@ -91,13 +105,21 @@ impl ReportQuery for SqliteQuery {
     fn devices(&self, limit: usize) -> Result<Vec<DeviceSeen>, StoreError> {
         let limit = i64::try_from(limit.min(MAX_LIMIT)).unwrap_or(0);
         let conn = self.conn();
-        // SQLite gives the bare column `device_id` from the row holding MAX(received_ms).
+        // SQLite gives the bare column `device_id` from a row holding a MAX().
         let mut stmt = conn.prepare_cached(
-            "SELECT r.username, r.device_id, MAX(r.received_ms), COUNT(*), MAX(r.msg_id), \
-             (SELECT s.state FROM replay_state s WHERE s.username = r.username) \
-             FROM reports r GROUP BY r.username ORDER BY 3 DESC, 1 LIMIT ?1",
+            "WITH seen AS (SELECT username, device_id, MAX(received_ms) AS last_ms, \
+             COUNT(*) AS n, MAX(msg_id) AS msg FROM reports GROUP BY username) \
+             SELECT u.username, COALESCE(s.device_id, d.device_id), s.last_ms, \
+             COALESCE(s.n, 0), s.msg, \
+             (SELECT r.state FROM replay_state r WHERE r.username = u.username), \
+             d.nonce, d.nonce_issued_ms, COALESCE(d.disabled, 0) \
+             FROM (SELECT username FROM seen UNION SELECT username FROM devices) AS u \
+             LEFT JOIN seen s ON s.username = u.username \
+             LEFT JOIN devices d ON d.username = u.username \
+             ORDER BY s.last_ms IS NULL, s.last_ms DESC, u.username LIMIT ?1",
         )?;
         let rows = stmt.query_map(params![limit], |r| {
+            let nonce: Option<String> = r.get(6)?;
             Ok(DeviceSeen {
                 username: r.get(0)?,
                 device_id: r.get(1)?,
@@ -105,6 +127,14 @@ impl ReportQuery for SqliteQuery {
                 reports: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
                 last_msg_id: r.get(4)?,
                 replay_state: r.get(5)?,
+                registered: match nonce {
+                    Some(nonce) => Some(Registered {
+                        nonce,
+                        nonce_issued_ms: r.get(7)?,
+                        disabled: r.get(8)?,
+                    }),
+                    None => None,
+                },
             })
         })?;
         rows.collect::<Result<_, _>>().map_err(StoreError::from)
@@ -158,7 +188,7 @@ mod tests {
                 devices[0].reports,
                 devices[0].last_msg_id
             ),
-            ("a", 30, 2, 2)
+            ("a", Some(30), 2, Some(2))
         );
         assert_eq!(devices[0].replay_state.as_deref(), Some(&b"state"[..]));
         assert_eq!(devices[1].username, "b");

@@ -14,8 +14,11 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 
 use super::{AcceptedMessage, ReportQuery, ReportStore, SqliteQuery, StoreError, StoreTx};
 
-const SCHEMA_VERSION: i64 = 2;
+/// The schema version this build writes and reads (`PRAGMA user_version`).
+pub(crate) const SCHEMA_VERSION: i64 = 3;
 
+/// Versions 1 and 2, written idempotently (they predate numbered steps); later versions are
+/// [`MIGRATIONS`].
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS reports (
     id          INTEGER PRIMARY KEY,
@@ -50,6 +53,15 @@ CREATE TABLE IF NOT EXISTS devices (
 CREATE INDEX IF NOT EXISTS devices_by_version ON devices (version);
 ";
 
+/// `(version, SQL)` after [`SCHEMA`], oldest first, each applied once in the transaction that
+/// also sets `user_version`. A released step is never edited: a change is a new row (the same
+/// numbers and meaning as PostgreSQL's migrations).
+const MIGRATIONS: &[(i64, &str)] = &[(
+    3,
+    // When the device's current nonce was set (Unix ms; NULL: set before this was recorded).
+    "ALTER TABLE devices ADD COLUMN nonce_issued_ms INTEGER;",
+)];
+
 /// A SQLite database file.
 ///
 /// The anti-replay states are cached: a transaction reads a device's state from the cache and
@@ -83,7 +95,7 @@ pub(crate) struct StoredReport {
 impl SqliteStore {
     /// Opens (creating if needed) the database for writing.
     pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
@@ -100,8 +112,9 @@ impl SqliteStore {
                 path.display()
             )));
         }
-        conn.execute_batch(SCHEMA)?;
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        if version < SCHEMA_VERSION {
+            migrate_in_place(&mut conn)?;
+        }
         Ok(Self {
             conn,
             replay_cache: HashMap::new(),
@@ -141,6 +154,29 @@ impl SqliteStore {
         let rows = stmt.query_map([], stored_report)?;
         rows.collect::<Result<_, _>>().map_err(StoreError::from)
     }
+}
+
+/// Applies the missing steps in one write transaction: two processes opening an old file at
+/// once apply each step once (the second one reads the first one's version under the lock).
+fn migrate_in_place(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version >= SCHEMA_VERSION {
+        // Another process migrated (or is newer: `open` refuses that on its next start).
+        return Ok(());
+    }
+    if version < 2 {
+        tx.execute_batch(SCHEMA)?;
+    }
+    for &(step, sql) in MIGRATIONS {
+        if step > version {
+            tx.execute_batch(sql)
+                .map_err(|e| StoreError::new(format!("migration {step}: {e}")))?;
+        }
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// A row of `SELECT received_ms, device_id, username, msg_id, cmd_id, source_uri, type, format,
@@ -226,6 +262,17 @@ impl StoreTx for SqliteTx<'_> {
     fn save_replay_state(&mut self, username: &str, state: &[u8]) -> Result<(), StoreError> {
         self.changed.insert(username.to_owned(), state.to_vec());
         Ok(())
+    }
+
+    fn set_nonce(
+        &mut self,
+        username: &str,
+        nonce: &str,
+        issued_ms: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(crate::registry::sqlite::set_nonce(
+            &self.tx, username, nonce, issued_ms,
+        )?)
     }
 
     fn insert(&mut self, received_ms: i64, message: &AcceptedMessage) -> Result<(), StoreError> {

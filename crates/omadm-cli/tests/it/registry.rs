@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::pg::Postgres;
 use crate::support::{
-    Server, bin, client_toml, devs, parts, reports_json, run, server_toml, write,
+    Server, bin, client_toml, devs, get, parts, reports_json, run, server_toml, write,
 };
 
 /// How long a registry change may take to reach a server (it polls every second).
@@ -86,6 +86,16 @@ fn until(dir: &Path, client: &str, username: &str, server: &Server, metric: &str
     );
 }
 
+/// `field` of `username`'s line in `devices list --json`.
+fn listed_field(listed: &str, username: &str, field: &str) -> serde_json::Value {
+    listed
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["username"] == username)
+        .unwrap_or_else(|| panic!("{username} not listed: {listed}"))[field]
+        .clone()
+}
+
 fn registry_law(db: &str) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -106,9 +116,42 @@ fn registry_law(db: &str) {
             "list shows no secret: {listed}"
         );
     }
+    let issued_at_import = listed_field(&listed, "imp0", "nonce_issued_ms")
+        .as_i64()
+        .unwrap();
+    assert!(
+        listed_field(&listed, "reg1", "nonce_age_secs")
+            .as_u64()
+            .unwrap()
+            < 600
+    );
+    let (_, text, _) = parts(&run(&["devices", "list", "--db", db]));
+    assert!(text.lines().all(|l| l.contains("\tnonce age ")), "{text}");
 
     // A server with no devices file: every device comes from the registry.
     let server = Server::start_with(&["--db", db]);
+    // None has reported: all listed as never seen, with the age of their nonce.
+    let (status, body) = get(server.metrics, "/api/devices").unwrap();
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let list = v["devices"].as_array().unwrap();
+    assert_eq!(list.len(), 3, "{v}");
+    for d in list {
+        assert_eq!(d["never_seen"], true, "{d}");
+        assert_eq!(d["last_seen_ms"], serde_json::Value::Null, "{d}");
+        assert_eq!(
+            (d["registered"].clone(), d["reports"].clone()),
+            (true.into(), 0.into())
+        );
+        assert!(d["nonce_age_secs"].as_u64().unwrap() < 600, "{d}");
+    }
+    let (_, page) = get(server.metrics, "/").unwrap();
+    assert_eq!(
+        page.matches("<tr class=\"device never\">").count(),
+        3,
+        "{page}"
+    );
+    assert!(page.contains("never seen"), "{page}");
     let client = write(
         d,
         "client.toml",
@@ -117,6 +160,22 @@ fn registry_law(db: &str) {
     let accepted = "omadm_messages_total{outcome=\"accepted\",reason=\"\"}";
     until(d, &client, "reg1", &server, accepted, 0);
     until(d, &client, "imp0", &server, accepted, 1);
+    let (_, body) = get(server.metrics, "/api/devices").unwrap();
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let list = v["devices"].as_array().unwrap();
+    let seen: Vec<&str> = list
+        .iter()
+        .filter(|d| d["never_seen"] == false)
+        .map(|d| d["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(seen.len(), 2, "reported first, then the never seen: {v}");
+    assert!(seen.contains(&"reg1") && seen.contains(&"imp0"), "{v}");
+    assert_eq!(list[2]["username"], "imp1", "{v}");
+    assert_eq!(list[2]["never_seen"], true, "{v}");
+    assert_eq!(
+        list[0]["replay"]["highest_msg_id"], 1,
+        "the registry's nonce: {v}"
+    );
 
     // Added while it runs.
     let second = add_from_stdin(db, "reg2", "IMEI:2", "a-secret-from-stdin-0123");
@@ -135,8 +194,21 @@ fn registry_law(db: &str) {
     until(d, &client, "reg1", &server, unknown, 0);
 
     // A new nonce: the device's old one no longer verifies, the new one does.
+    let (_, listed, _) = parts(&run(&["devices", "list", "--db", db, "--json"]));
+    let issued_before = listed_field(&listed, "reg2", "nonce_issued_ms")
+        .as_i64()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(5));
     let (code, out, err) = parts(&run(&["devices", "rotate-nonce", "--db", db, "reg2"]));
     assert_eq!(code, 0, "{err}");
+    let (_, listed, _) = parts(&run(&["devices", "list", "--db", db, "--json"]));
+    let issued_after = listed_field(&listed, "reg2", "nonce_issued_ms")
+        .as_i64()
+        .unwrap();
+    assert!(
+        issued_after > issued_before,
+        "rotate-nonce sets the time: {listed}"
+    );
     let nonce = out.split('"').nth(1).unwrap().to_owned();
     let bad_mac = "omadm_messages_total{outcome=\"ignored\",reason=\"bad-mac\"}";
     until(d, &client, "reg2", &server, bad_mac, 0);
@@ -167,6 +239,17 @@ fn registry_law(db: &str) {
     assert_eq!(code, 0, "{err}");
     let (_, listed, _) = parts(&run(&["devices", "list", "--db", db]));
     assert_eq!(listed.lines().count(), 7, "{listed}");
+    // Importing the same devices again keeps their nonces' times.
+    std::thread::sleep(Duration::from_millis(5));
+    let (code, _, err) = parts(&run(&["devices", "import", "--db", db, &file]));
+    assert_eq!(code, 0, "{err}");
+    let (_, json, _) = parts(&run(&["devices", "list", "--db", db, "--json"]));
+    assert_eq!(
+        listed_field(&json, "imp0", "nonce_issued_ms")
+            .as_i64()
+            .unwrap(),
+        issued_at_import
+    );
     assert!(
         listed
             .lines()

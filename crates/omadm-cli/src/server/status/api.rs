@@ -80,14 +80,27 @@ pub(crate) struct Series {
     pub(crate) ignored: Vec<u64>,
 }
 
-/// One device, as the store and the anti-replay state know it.
+/// One device, as the store, the device registry and the anti-replay state know it.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct Device {
     pub(crate) username: String,
     pub(crate) device_id: String,
-    pub(crate) last_seen_ms: i64,
+    /// A device of the registry that has no stored report.
+    pub(crate) never_seen: bool,
+    /// `None`: never reported.
+    pub(crate) last_seen_ms: Option<i64>,
     pub(crate) reports: u64,
-    pub(crate) last_msg_id: u32,
+    /// `None`: never reported.
+    pub(crate) last_msg_id: Option<u32>,
+    /// Whether the device registry holds the device (else it is a devices file's).
+    pub(crate) registered: bool,
+    /// Disabled in the registry: its messages are ignored as unknown.
+    pub(crate) disabled: bool,
+    /// When the device's current nonce was set (Unix milliseconds); `None`: unknown (a devices
+    /// file's device, or a nonce set before the registry recorded the time).
+    pub(crate) nonce_issued_ms: Option<i64>,
+    /// Seconds since then, at `now_ms`.
+    pub(crate) nonce_age_secs: Option<u64>,
     /// `None`: no state saved, or one the gate cannot read.
     pub(crate) replay: Option<ReplayView>,
 }
@@ -235,7 +248,8 @@ pub(crate) async fn load_reports(
         .map_err(|e| e.to_string())
 }
 
-/// The devices seen most recently, with their anti-replay state.
+/// The devices seen most recently, with their anti-replay state, then the registry's devices
+/// that never reported.
 pub(crate) async fn load_devices(status: &Status, limit: usize) -> Result<Vec<Device>, String> {
     let Some(query) = status.query.clone() else {
         return Ok(Vec::new());
@@ -244,20 +258,28 @@ pub(crate) async fn load_devices(status: &Status, limit: usize) -> Result<Vec<De
         .await
         .map_err(|e| format!("the store query failed: {e}"))?
         .map_err(|e| e.to_string())?;
-    Ok(rows.into_iter().map(|d| device(status, d)).collect())
+    let now = now_ms();
+    Ok(rows.into_iter().map(|d| device(status, now, d)).collect())
 }
 
-fn device(status: &Status, d: DeviceSeen) -> Device {
+fn device(status: &Status, now: i64, d: DeviceSeen) -> Device {
+    let nonce = d.registered.as_ref().map(|r| r.nonce.as_str());
     let replay = d
         .replay_state
         .as_deref()
-        .and_then(|state| (status.replay)(&d.username, state));
+        .and_then(|state| (status.replay)(&d.username, state, nonce));
+    let nonce_issued_ms = d.registered.as_ref().and_then(|r| r.nonce_issued_ms);
     Device {
-        username: d.username,
-        device_id: d.device_id,
+        never_seen: d.last_seen_ms.is_none(),
         last_seen_ms: d.last_seen_ms,
         reports: d.reports,
         last_msg_id: d.last_msg_id,
+        registered: d.registered.is_some(),
+        disabled: d.registered.as_ref().is_some_and(|r| r.disabled),
+        nonce_issued_ms,
+        nonce_age_secs: crate::registry::nonce_age_secs(now, nonce_issued_ms),
         replay,
+        username: d.username,
+        device_id: d.device_id,
     }
 }

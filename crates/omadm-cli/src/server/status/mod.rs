@@ -32,7 +32,10 @@ pub(crate) struct ReplayView {
 }
 
 /// Reads a device's stored anti-replay state for the page (the gate knows its format).
-pub(crate) type ReplayReader = dyn Fn(&str, &[u8]) -> Option<ReplayView> + Send + Sync;
+/// Its arguments: the username, the state, and the device's current nonce (base64) if the
+/// device registry holds it.
+pub(crate) type ReplayReader =
+    dyn Fn(&str, &[u8], Option<&str>) -> Option<ReplayView> + Send + Sync;
 
 /// Fixed facts about the server, shown on the page.
 #[derive(Clone, Copy, Debug, serde::Serialize)]

@@ -393,15 +393,21 @@ fn reports_table(h: &mut String, s: &Summary, reports: &Result<Vec<StoredReport>
 fn devices_table(h: &mut String, s: &Summary, devices: &Result<Vec<Device>, String>) {
     let _ = write!(
         h,
-        "<section id=\"devices\"><h2>Devices <small>last seen first; anti-replay window: {} \
-         MsgIDs below the highest, per nonce</small></h2>",
+        "<section id=\"devices\"><h2>Devices <small>last seen first, then the registry's \
+         devices that never reported; anti-replay window: {} MsgIDs below the highest, per \
+         nonce</small></h2>",
         s.config.replay_window
     );
-    if let Some(rows) = rows_or_why(h, s, devices, "No device has reported yet.") {
+    if let Some(rows) = rows_or_why(
+        h,
+        s,
+        devices,
+        "No device has reported yet, and the device registry is empty.",
+    ) {
         h.push_str(
             "<table><thead><tr><th>device</th><th>device id</th><th>last seen</th>\
                  <th class=\"num\">reports</th><th class=\"num\">last MsgID</th>\
-                 <th>replay window (current nonce)</th></tr></thead><tbody>",
+                 <th>nonce age</th><th>replay window (current nonce)</th></tr></thead><tbody>",
         );
         for d in rows {
             let replay = match &d.replay {
@@ -421,17 +427,40 @@ fn devices_table(h: &mut String, s: &Summary, devices: &Result<Vec<Device>, Stri
                     format!("{highest} · {nonces} held{last}")
                 }
             };
+            let seen = d.last_seen_ms.map_or_else(
+                || "<span class=\"never\">never seen</span>".to_owned(),
+                |ms| format!("{} <small>({} UTC)</small>", ago(s.now_ms, ms), utc(ms)),
+            );
+            let nonce_age = match (d.nonce_age_secs, d.nonce_issued_ms) {
+                (Some(age), Some(ms)) => {
+                    format!("{} <small>(set {} UTC)</small>", duration(age), utc(ms))
+                }
+                _ if d.registered => "<span class=\"zero\">unknown</span>".to_owned(),
+                _ => "<span class=\"zero\">– <small>(devices file)</small></span>".to_owned(),
+            };
+            let last_msg_id = d.last_msg_id.map_or_else(
+                || "<span class=\"zero\">–</span>".to_owned(),
+                |m| m.to_string(),
+            );
+            let disabled = if d.disabled {
+                " <span class=\"disabled\">disabled</span>"
+            } else {
+                ""
+            };
+            let class = if d.never_seen {
+                "device never"
+            } else {
+                "device"
+            };
             let _ = write!(
                 h,
-                "<tr class=\"device\"><td><b>{}</b></td><td><code>{}</code></td>\
-                     <td>{} <small>({} UTC)</small></td><td class=\"num\">{}</td>\
-                     <td class=\"num\">{}</td><td>{replay}</td></tr>",
+                "<tr class=\"{class}\"><td><b>{}</b>{disabled}</td><td><code>{}</code></td>\
+                     <td>{seen}</td><td class=\"num\">{}</td>\
+                     <td class=\"num\">{last_msg_id}</td><td>{nonce_age}</td>\
+                     <td>{replay}</td></tr>",
                 escape(&d.username),
                 escape(&d.device_id),
-                ago(s.now_ms, d.last_seen_ms),
-                utc(d.last_seen_ms),
                 d.reports,
-                d.last_msg_id,
             );
         }
         h.push_str("</tbody></table>");
@@ -509,7 +538,8 @@ fn nice_ceiling(n: u64) -> u64 {
     }
 }
 
-fn duration(secs: u64) -> String {
+/// A span of seconds for people: `42 s`, `5 min 3 s`, `2 h 10 min`, `3 d 4 h`.
+pub(crate) fn duration(secs: u64) -> String {
     match secs {
         0..60 => format!("{secs} s"),
         60..3600 => format!("{} min {} s", secs / 60, secs % 60),

@@ -12,7 +12,7 @@
 //! its future with [`Handle::block_on`], bounded by [`STEP_TIMEOUT`].
 
 mod query;
-mod schema;
+pub(crate) mod schema;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
@@ -91,6 +91,7 @@ impl ReportStore for PgStore {
             store: self,
             client: Some(client),
             open: false,
+            registry_locked: false,
             states: HashMap::new(),
             changed: BTreeMap::new(),
             rows: Rows::default(),
@@ -112,6 +113,8 @@ struct PgTx<'a> {
     client: Option<Object>,
     /// `BEGIN` sent and neither `COMMIT` nor `ROLLBACK` yet.
     open: bool,
+    /// The registry writers' table lock is held (by `set_nonce`): no row lock may follow.
+    registry_locked: bool,
     /// The locked rows' states.
     states: HashMap<String, Option<Vec<u8>>>,
     /// States changed by this transaction, written at commit.
@@ -146,6 +149,13 @@ impl StoreTx for PgTx<'_> {
             .collect();
         if wanted.is_empty() {
             return Ok(());
+        }
+        if self.registry_locked {
+            // Our bug, not a database failure: a row lock after the table lock could deadlock
+            // with a node that holds the row and waits for the table.
+            return Err(StoreError::new(
+                "anti-replay rows locked after set_nonce (lock every device first)",
+            ));
         }
         let missing: Vec<&str> = wanted
             .iter()
@@ -210,6 +220,32 @@ impl StoreTx for PgTx<'_> {
         Ok(())
     }
 
+    fn set_nonce(
+        &mut self,
+        username: &str,
+        nonce: &str,
+        issued_ms: i64,
+    ) -> Result<bool, StoreError> {
+        self.open()?;
+        let client = self.client()?;
+        if !self.registry_locked {
+            self.store.block(
+                "lock the device registry",
+                client.batch_execute(crate::registry::pg::LOCK),
+            )?;
+            self.registry_locked = true;
+        }
+        let client = self.client()?;
+        let n = self.store.block(
+            "set the nonce",
+            client.execute(
+                crate::registry::pg::SET_NONCE,
+                &[&nonce, &issued_ms, &username],
+            ),
+        )?;
+        Ok(n == 1)
+    }
+
     fn insert(&mut self, received_ms: i64, message: &AcceptedMessage) -> Result<(), StoreError> {
         self.rows.push(received_ms, message);
         Ok(())
@@ -257,6 +293,7 @@ impl StoreTx for PgTx<'_> {
         }
         self.store.block("COMMIT", client.batch_execute("COMMIT"))?;
         self.open = false;
+        self.registry_locked = false;
         Ok(())
     }
 }

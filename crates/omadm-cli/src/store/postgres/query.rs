@@ -6,7 +6,7 @@ use deadpool_postgres::Pool;
 use tokio::runtime::Handle;
 
 use super::{block, get};
-use crate::store::{DeviceSeen, MAX_LIMIT, ReportQuery, StoreError, StoredReport};
+use crate::store::{DeviceSeen, MAX_LIMIT, Registered, ReportQuery, StoreError, StoredReport};
 
 /// Read-only queries on the node's pool (called from blocking threads).
 pub(crate) struct PgQuery {
@@ -67,10 +67,17 @@ impl ReportQuery for PgQuery {
     fn devices(&self, asked: usize) -> Result<Vec<DeviceSeen>, StoreError> {
         let rows = self.rows(
             "devices",
-            "SELECT r.username, (array_agg(r.device_id ORDER BY r.id DESC))[1], \
-             max(r.received_ms), count(*), max(r.msg_id), \
-             (SELECT s.state FROM replay_state s WHERE s.username = r.username) \
-             FROM reports r GROUP BY r.username ORDER BY 3 DESC, 1 LIMIT $1",
+            "WITH seen AS (SELECT username, (array_agg(device_id ORDER BY id DESC))[1] AS device_id, \
+             max(received_ms) AS last_ms, count(*) AS n, max(msg_id) AS msg \
+             FROM reports GROUP BY username) \
+             SELECT u.username, coalesce(s.device_id, d.device_id), s.last_ms, \
+             coalesce(s.n, 0), s.msg, \
+             (SELECT r.state FROM replay_state r WHERE r.username = u.username), \
+             d.nonce, d.nonce_issued_ms, coalesce(d.disabled, false) \
+             FROM (SELECT username FROM seen UNION SELECT username FROM devices) AS u \
+             LEFT JOIN seen s ON s.username = u.username \
+             LEFT JOIN devices d ON d.username = u.username \
+             ORDER BY s.last_ms DESC NULLS LAST, u.username LIMIT $1",
             &[&limit(asked)],
         )?;
         Ok(rows
@@ -80,8 +87,13 @@ impl ReportQuery for PgQuery {
                 device_id: r.get(1),
                 last_seen_ms: r.get(2),
                 reports: u64::try_from(r.get::<_, i64>(3)).unwrap_or(0),
-                last_msg_id: id(r.get(4)),
+                last_msg_id: r.get::<_, Option<i64>>(4).map(id),
                 replay_state: r.get(5),
+                registered: r.get::<_, Option<String>>(6).map(|nonce| Registered {
+                    nonce,
+                    nonce_issued_ms: r.get(7),
+                    disabled: r.get(8),
+                }),
             })
             .collect())
     }

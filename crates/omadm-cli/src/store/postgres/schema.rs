@@ -51,6 +51,14 @@ CREATE TABLE devices (
 CREATE INDEX devices_by_version ON devices (version);
 ",
     ),
+    (
+        3,
+        "when each device's nonce was set",
+        "
+-- Unix ms; NULL: set before this was recorded.
+ALTER TABLE devices ADD COLUMN nonce_issued_ms bigint;
+",
+    ),
 ];
 
 /// The schema version this build writes and reads.
@@ -68,6 +76,11 @@ const MIGRATION_LOCK: i64 = 0x6f_6d_61_64_6d;
 
 /// Applies every migration the database lacks; returns the versions before and after.
 pub(crate) async fn migrate(client: &mut Client) -> Result<(i32, i32), StoreError> {
+    migrate_to(client, SCHEMA_VERSION).await
+}
+
+/// Applies the migrations up to `target` (tests build old schemas with it).
+pub(crate) async fn migrate_to(client: &mut Client, target: i32) -> Result<(i32, i32), StoreError> {
     let tx = client.transaction().await.map_err(classify)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await
@@ -84,7 +97,7 @@ pub(crate) async fn migrate(client: &mut Client) -> Result<(i32, i32), StoreErro
     let before = current(&tx).await?;
     refuse_newer(before)?;
     for &(version, description, sql) in MIGRATIONS {
-        if version <= before {
+        if version <= before || version > target {
             continue;
         }
         tx.batch_execute(sql)
@@ -98,7 +111,7 @@ pub(crate) async fn migrate(client: &mut Client) -> Result<(i32, i32), StoreErro
         .map_err(classify)?;
     }
     tx.commit().await.map_err(classify)?;
-    Ok((before, SCHEMA_VERSION))
+    Ok((before, target.max(before)))
 }
 
 /// The database's schema version, which must be this build's.

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use omadm_dmsec::Carrier;
+use omadm_syncml::Encoding;
 
 use crate::config::parse_carrier;
 
@@ -62,6 +63,10 @@ pub(crate) struct EmitCommon {
     /// The server's MaxMsgSize in bytes (default: the device's `max_msg_size`, else 16384).
     #[arg(long, value_name = "N")]
     pub(crate) max_msg_size: Option<usize>,
+    /// How messages are encoded: xml or wbxml (default: the device's `encoding`, else xml).
+    /// WBXML is sent as `application/vnd.syncml.dm+wbxml`; MaxMsgSize counts its bytes.
+    #[arg(long, value_name = "E")]
+    pub(crate) encoding: Option<Encoding>,
     /// A JSON file holding the next MsgID per device; read (created if missing) and updated.
     #[arg(long, value_name = "S")]
     pub(crate) state: Option<PathBuf>,
@@ -77,8 +82,8 @@ pub(crate) struct EmitArgs {
     /// SyncHdr/Target/LocURI: the server's URI.
     #[arg(long, value_name = "URI")]
     pub(crate) server_uri: String,
-    /// Output directory (created if needed): 0001.xml, 0002.xml, … and, for the header
-    /// carrier, 0001.headers, ….
+    /// Output directory (created if needed): 0001.xml, 0002.xml, … (0001.wbxml, … in WBXML)
+    /// and, for the header carrier, 0001.headers, ….
     #[arg(long, value_name = "DIR")]
     pub(crate) out: PathBuf,
 }
@@ -128,21 +133,32 @@ pub(crate) struct VerifyArgs {
     /// The server's MaxMsgSize in bytes.
     #[arg(long, value_name = "N", default_value_t = 16384)]
     pub(crate) max_msg_size: usize,
+    /// The encoding the message came as: xml or wbxml (default: told by its first bytes). The
+    /// verifier is given its media type, as a server the `Content-Type`: a body that shows the
+    /// other encoding is ignored (`media-type-mismatch`).
+    #[arg(long, value_name = "E")]
+    pub(crate) encoding: Option<Encoding>,
     /// The message file (the exact bytes received).
     pub(crate) file: PathBuf,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct LintArgs {
-    /// Message files.
+    /// Message files (XML or WBXML, told apart by their first bytes).
     #[arg(required = true)]
     pub(crate) files: Vec<PathBuf>,
+    /// Decode every file as xml or wbxml instead of telling by its first bytes.
+    #[arg(long, value_name = "E")]
+    pub(crate) encoding: Option<Encoding>,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct InspectArgs {
-    /// The message file.
+    /// The message file (XML or WBXML, told apart by its first bytes).
     pub(crate) file: PathBuf,
+    /// Decode the file as xml or wbxml instead of telling by its first bytes.
+    #[arg(long, value_name = "E")]
+    pub(crate) encoding: Option<Encoding>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub(crate) json: bool,
@@ -151,11 +167,11 @@ pub(crate) struct InspectArgs {
 /// The arguments of `convert`.
 #[derive(Debug, Args)]
 pub(crate) struct ConvertArgs {
-    /// The message file (XML or WBXML, told apart by its first byte).
+    /// The message file (XML or WBXML, told apart by its first bytes).
     pub(crate) input: PathBuf,
     /// The encoding to write: xml or wbxml (default: the other one).
     #[arg(long, value_name = "E")]
-    pub(crate) to: Option<omadm_syncml::Encoding>,
+    pub(crate) to: Option<Encoding>,
     /// Where to write (default: standard output).
     #[arg(short, long, value_name = "OUT")]
     pub(crate) output: Option<PathBuf>,

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use omadm_dmsec::{Algorithm, Carrier, Construction, Nonce, Secret, SecretDigest};
+use omadm_syncml::Encoding;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -48,6 +49,8 @@ pub(crate) struct Device {
     pub(crate) construction: Construction,
     /// The pinned carrier.
     pub(crate) carrier: Carrier,
+    /// How the device encodes its messages (device side only: a server accepts both).
+    pub(crate) encoding: Encoding,
     /// The server's MaxMsgSize as the device knows it.
     pub(crate) max_msg_size: Option<usize>,
     /// 1-based line of the entry, for messages.
@@ -214,6 +217,7 @@ struct DeviceToml {
     algorithm: Option<Spanned<String>>,
     construction: Option<Spanned<String>>,
     carrier: Option<Spanned<String>>,
+    encoding: Option<Spanned<String>>,
     max_msg_size: Option<Spanned<i64>>,
 }
 
@@ -275,6 +279,13 @@ fn validate(
             None => Carrier::default(),
             Some(c) => parse_carrier(c.get_ref()).map_err(|why| bad(c.span(), "carrier", &why))?,
         };
+        let encoding = match &entry.encoding {
+            None => Encoding::default(),
+            Some(e) => e
+                .get_ref()
+                .parse::<Encoding>()
+                .map_err(|why| bad(e.span(), "encoding", &why.to_string()))?,
+        };
         let max_msg_size = match &entry.max_msg_size {
             None => None,
             Some(m) => Some(
@@ -329,6 +340,7 @@ fn validate(
             algorithm,
             construction,
             carrier,
+            encoding,
             max_msg_size,
             line,
         })
@@ -358,6 +370,7 @@ device_id     = "IMEI:2"
 secret_digest = "R97sly7ZBZJBy453p8EcsTXjWZs9+cyuHXyPGRtKXlU="
 nonce         = "AAECAwQFBgcICQoLDA0ODw=="
 carrier       = "header"
+encoding      = "wbxml"
 max_msg_size  = 4096
 "#;
 
@@ -370,10 +383,12 @@ max_msg_size  = 4096
         assert_eq!(dev1.algorithm, Algorithm::Sha256);
         assert_eq!(dev1.construction, Construction::Digest);
         assert_eq!(dev1.carrier, Carrier::InMessage);
+        assert_eq!(dev1.encoding, Encoding::Xml);
         assert_eq!(dev1.line, 2);
         let dev2 = devices.get("dev2").unwrap();
         assert!(dev2.secret.is_none());
         assert_eq!(dev2.carrier, Carrier::Header);
+        assert_eq!(dev2.encoding, Encoding::Wbxml);
         assert_eq!(dev2.max_msg_size, Some(4096));
         assert!(dev2.secret_digest.is_some());
         assert!(devices.require("nobody").is_err());
@@ -409,6 +424,10 @@ max_msg_size  = 4096
             (
                 "[[device]]\nusername = \"a\"\ndevice_id = \"d\"\nsecret = \"s\"\nnonce = \"AA==\"\ncarrier = \"transport\"\n",
                 "devices.toml:6:11: carrier: the transport carrier needs a TLS client certificate",
+            ),
+            (
+                "[[device]]\nusername = \"a\"\ndevice_id = \"d\"\nsecret = \"s\"\nnonce = \"AA==\"\nencoding = \"json\"\n",
+                "devices.toml:6:12: encoding: unknown encoding: expected xml or wbxml",
             ),
             (
                 "[[device]]\nusername = \"a\"\ndevice_id = \"d\"\nsecret = \"s\"\nnonce = \"AA==\"\nmax_msg_size = 0\n",

@@ -12,6 +12,7 @@ mod cli;
 mod client;
 mod cmd;
 mod config;
+mod detect;
 mod error;
 mod registry;
 mod reports;

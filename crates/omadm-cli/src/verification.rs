@@ -85,9 +85,9 @@ impl ServerSide {
     pub(crate) fn verify_once(
         &self,
         body: &[u8],
-        hmac_header: Option<&str>,
+        transport: &Transport<'_>,
     ) -> Result<AcceptedMessage, Ignored> {
-        let checked = self.authenticate(body, hmac_header)?;
+        let checked = self.authenticate(body, transport)?;
         ReplayState::new().record(&checked.claim, SystemTime::now())?;
         Ok(checked.message)
     }
@@ -95,12 +95,15 @@ impl ServerSide {
     fn authenticate(
         &self,
         body: &[u8],
-        hmac_header: Option<&str>,
+        transport: &Transport<'_>,
     ) -> Result<Checked<ReplayClaim>, Ignored> {
-        let meta = match hmac_header {
-            Some(value) => TransportMeta::new().with_hmac_header(value),
-            None => TransportMeta::new(),
-        };
+        let mut meta = TransportMeta::new();
+        if let Some(value) = transport.hmac_header {
+            meta = meta.with_hmac_header(value);
+        }
+        if let Some(value) = transport.content_type {
+            meta = meta.with_content_type(value);
+        }
         let pending = self.verifier.start(body, &meta)?;
         let unknown = || Ignored::new(IgnoreReason::UnknownDevice);
         let from_registry = self
@@ -141,15 +144,14 @@ impl Gate for ServerSide {
     ) -> Result<Checked<ReplayClaim>, Reason> {
         // Not logged here (but for our own bugs): the writer counts every ignored message and
         // logs a sample.
-        self.authenticate(body, transport.hmac_header)
-            .map_err(|ignored| {
-                if matches!(ignored.reason(), IgnoreReason::Internal) {
-                    // Our bug, not the peer's: logged every time, at error level (it is also
-                    // counted under its own label, `internal`).
-                    tracing::error!(reason = %ignored.reason(), "message ignored by a verifier bug");
-                }
-                ignored.reason().as_str()
-            })
+        self.authenticate(body, transport).map_err(|ignored| {
+            if matches!(ignored.reason(), IgnoreReason::Internal) {
+                // Our bug, not the peer's: logged every time, at error level (it is also
+                // counted under its own label, `internal`).
+                tracing::error!(reason = %ignored.reason(), "message ignored by a verifier bug");
+            }
+            ignored.reason().as_str()
+        })
     }
 
     fn replay(

@@ -7,18 +7,18 @@ use std::process::ExitCode;
 use omadm_syncml::{Encoding, SyncMl};
 
 use crate::cli::ConvertArgs;
+use crate::detect;
 use crate::error::CliError;
 
 pub(crate) fn run(args: &ConvertArgs) -> Result<ExitCode, CliError> {
     let body = std::fs::read(&args.input).map_err(|e| CliError::read(&args.input, &e))?;
-    let from = Encoding::of_body(&body);
+    // A file that is neither XML nor WBXML is refused here, saying what it looked like.
+    let (from, message) = detect::decode(&args.input, &body, None).map_err(CliError::input)?;
     let to = args.to.unwrap_or(match from {
         Encoding::Xml => Encoding::Wbxml,
         Encoding::Wbxml => Encoding::Xml,
     });
     let name = args.input.display();
-    let message = decode(from, &body)
-        .map_err(|e| CliError::input(format!("{name}: not a SyncML DM {from} message: {e}")))?;
     let mut out = Vec::new();
     match to {
         Encoding::Xml => drop(omadm_xml::encode(&message, &mut out)),

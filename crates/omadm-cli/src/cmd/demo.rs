@@ -1,7 +1,8 @@
 //! `omadm demo`: a server in-process on 127.0.0.1 with a temporary database and generated
-//! devices; good reports from several devices, then a replayed, a forged, a tampered, an
-//! unknown-device and an oversize message; what was stored and what was ignored and why. Exit 0
-//! only if every outcome is the expected one.
+//! devices; good reports from several devices (one of them speaking WBXML), then a replayed, a
+//! forged, a tampered (XML and WBXML), a mislabelled, an unknown-device and an oversize message;
+//! what was stored and what was ignored and why. Exit 0 only if every outcome is the expected
+//! one.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -12,10 +13,10 @@ use std::time::Duration;
 use hyper::body::Bytes;
 use omadm_dmsec::{Algorithm, Nonce, Secret, SecretDigest};
 use omadm_emitter::SessionlessReport;
-use omadm_syncml::{Format, MEDIA_TYPE_XML, Mark};
+use omadm_syncml::{Format, MEDIA_TYPE_WBXML, MEDIA_TYPE_XML, Mark};
 use tokio::sync::mpsc;
 
-use super::emit::emitter_for;
+use super::emit::{Overrides, emitter_for};
 use super::serve::runtime;
 use crate::cli::DemoArgs;
 use crate::client::{Client, Target};
@@ -29,6 +30,10 @@ use crate::verification::ServerSide;
 /// The demo server's MaxMsgSize (small, so that the oversize case stays small too).
 const MAX_MSG_SIZE: usize = 4096;
 const SERVER_URI: &str = "http://127.0.0.1/dm";
+/// The device that speaks WBXML (`dev5`).
+const WBXML_DEVICE: usize = 5;
+/// The data of the one-report messages (the tampered ones get its first digit changed).
+const ONE_DATA: &str = "42";
 
 /// What a case should come to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +47,7 @@ struct Case {
     device: String,
     msg_id: u32,
     body: Bytes,
+    content_type: &'static str,
     headers: Vec<(&'static str, String)>,
     expect: Expect,
 }
@@ -73,12 +79,13 @@ struct Files {
 }
 
 /// dev1..dev3: HMAC-SHA256 in the message (the default); dev4: a DM 1.2 device, HMAC-MD5 in the
-/// `x-syncml-hmac` header. The server's file holds digests only. The attacker's file has a
-/// wrong secret for dev1 and a device the server does not know.
+/// `x-syncml-hmac` header; dev5: HMAC-SHA256 in the message, encoded in WBXML. The server's file
+/// holds digests only (and no encoding: a server takes both). The attacker's file has a wrong
+/// secret for dev1 and a device the server does not know.
 fn write_devices(dir: &Path) -> Result<Files, CliError> {
     let mut client = String::new();
     let mut server = String::new();
-    for n in 1..=4 {
+    for n in 1..=5 {
         let username = format!("dev{n}");
         let secret = random_hex(16)?;
         let nonce = random_nonce()?;
@@ -93,11 +100,16 @@ fn write_devices(dir: &Path) -> Result<Files, CliError> {
         } else {
             ""
         };
+        let device_only = if n == WBXML_DEVICE {
+            "encoding  = \"wbxml\"\n"
+        } else {
+            ""
+        };
         let digest = SecretDigest::compute(algorithm, &username, &Secret::from(secret.as_str()));
         let _ = write!(
             client,
             "[[device]]\nusername  = \"{username}\"\ndevice_id = \"IMEI:35693803564380{n}\"\n\
-             secret    = \"{secret}\"\nnonce     = \"{nonce}\"\n{extra}\n"
+             secret    = \"{secret}\"\nnonce     = \"{nonce}\"\n{extra}{device_only}\n"
         );
         let _ = write!(
             server,
@@ -151,7 +163,8 @@ async fn demo(
     let mut text = format!(
         "omadm demo: server on {url} (MaxMsgSize {MAX_MSG_SIZE}), database {}\n\
          devices: dev1..dev3 sign with HMAC-SHA256 in the message, dev4 with HMAC-MD5 in the \
-         x-syncml-hmac header;\nthe server's file holds key digests only.\n\n",
+         x-syncml-hmac header,\ndev5 with HMAC-SHA256 in the message and speaks WBXML \
+         ({MEDIA_TYPE_WBXML});\nthe server's file holds key digests only.\n\n",
         db.display()
     );
     let cases = cases(files)?;
@@ -164,7 +177,7 @@ async fn demo(
     let mut wrong = Vec::new();
     for (i, case) in cases.iter().enumerate() {
         let delivery = client
-            .post(&case.body, MEDIA_TYPE_XML, &case.headers, 0)
+            .post(&case.body, case.content_type, &case.headers, 0)
             .await;
         let status = delivery.describe().replace("HTTP ", "");
         let outcome = tokio::time::timeout(Duration::from_secs(5), events.recv())
@@ -296,6 +309,7 @@ async fn demo(
 struct Emitted {
     msg_id: u32,
     body: Bytes,
+    content_type: &'static str,
     headers: Vec<(&'static str, String)>,
 }
 
@@ -312,8 +326,10 @@ fn first_message(
         devices,
         device,
         SERVER_URI,
-        None,
-        max_msg_size,
+        Overrides {
+            max_msg_size,
+            ..Overrides::default()
+        },
         msg_id,
         None,
     )?;
@@ -328,6 +344,7 @@ fn first_message(
     Ok(Emitted {
         msg_id: first.msg_id.get(),
         body: Bytes::from(first.body),
+        content_type: first.content_type,
         headers: first.headers,
     })
 }
@@ -339,17 +356,18 @@ impl Case {
             device: device.to_owned(),
             msg_id: message.msg_id,
             body: message.body,
+            content_type: message.content_type,
             headers: message.headers,
             expect,
         }
     }
 }
 
-/// Cases 1-4: one good message per device (MsgID 1); then the bad ones; then dev1 again with
+/// Cases 1-5: one good message per device (MsgID 1); then the bad ones; then dev1 again with
 /// the MsgID the forger used, to show that a forgery burns nothing.
 fn cases(files: &Files) -> Result<Vec<Case>, CliError> {
     let mut cases = Vec::new();
-    for n in 1..=4 {
+    for n in 1..=5 {
         let username = format!("dev{n}");
         let reports = vec![
             report(
@@ -367,10 +385,10 @@ fn cases(files: &Files) -> Result<Vec<Case>, CliError> {
                 &format!("t={}C; zone=<cpu> & ]]> ok", 60 + n),
             )?,
         ];
-        let what = if n == 4 {
-            "valid (DM 1.2 style: MD5, header)"
-        } else {
-            "valid report"
+        let what = match n {
+            4 => "valid (DM 1.2 style: MD5, header)",
+            WBXML_DEVICE => "valid (WBXML)",
+            _ => "valid report",
         };
         let message = first_message(&files.client, &username, &reports, None, 1)?;
         cases.push(Case::new(what, &username, message, Expect::Stored(2)));
@@ -378,6 +396,7 @@ fn cases(files: &Files) -> Result<Vec<Case>, CliError> {
     let replayed = Emitted {
         msg_id: cases[0].msg_id,
         body: cases[0].body.clone(),
+        content_type: cases[0].content_type,
         headers: cases[0].headers.clone(),
     };
     cases.push(Case::new(
@@ -391,7 +410,7 @@ fn cases(files: &Files) -> Result<Vec<Case>, CliError> {
         "urn:oma:mo:battery:1.0",
         "int",
         None,
-        "42",
+        ONE_DATA,
     )?];
     cases.push(Case::new(
         "forged (signed with a wrong secret)",
@@ -400,12 +419,30 @@ fn cases(files: &Files) -> Result<Vec<Case>, CliError> {
         Expect::Ignored("bad-mac"),
     ));
     let mut tampered = first_message(&files.client, "dev2", &one, None, 2)?;
-    tampered.body = tamper(&tampered.body);
+    tampered.body = tamper(&tampered.body, ONE_DATA);
     cases.push(Case::new(
         "tampered (data changed in transit)",
         "dev2",
         tampered,
         Expect::Ignored("bad-mac"),
+    ));
+    let wbxml = format!("dev{WBXML_DEVICE}");
+    let mut tampered = first_message(&files.client, &wbxml, &one, None, 2)?;
+    tampered.body = tamper(&tampered.body, ONE_DATA);
+    cases.push(Case::new(
+        "tampered WBXML (data changed)",
+        &wbxml,
+        tampered,
+        Expect::Ignored("bad-mac"),
+    ));
+    // A good WBXML message under the XML media type: ignored before any key is looked up.
+    let mut mislabelled = first_message(&files.client, &wbxml, &one, None, 3)?;
+    mislabelled.content_type = MEDIA_TYPE_XML;
+    cases.push(Case::new(
+        "WBXML body labelled as XML",
+        &wbxml,
+        mislabelled,
+        Expect::Ignored("media-type-mismatch"),
     ));
     cases.push(Case::new(
         "unknown device",
@@ -452,12 +489,13 @@ fn report(
     .map_err(|e| CliError::failure(format!("demo report: {e}")))
 }
 
-/// Changes the first digit of the report data (inside the CDATA section).
-fn tamper(body: &Bytes) -> Bytes {
+/// Changes the first digit of the report data `data` (inside the CDATA section in XML, the
+/// OPAQUE in WBXML): its last occurrence, since the report is the last thing a message holds.
+fn tamper(body: &Bytes, data: &str) -> Bytes {
     let mut bytes = body.to_vec();
-    let marker = b"<![CDATA[";
-    if let Some(at) = bytes.windows(marker.len()).position(|w| w == marker)
-        && let Some(b) = bytes.get_mut(at + marker.len())
+    let data = data.as_bytes();
+    if let Some(at) = bytes.windows(data.len()).rposition(|w| w == data)
+        && let Some(b) = bytes.get_mut(at)
     {
         *b = if *b == b'9' { b'8' } else { b'9' };
     }

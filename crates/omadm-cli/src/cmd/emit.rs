@@ -9,9 +9,9 @@ use std::process::ExitCode;
 use omadm_emitter::{
     Account, Carrier, Emission, EmitError, Emitter, MsgId, Nonce, SessionlessReport, Username,
 };
-use omadm_syncml::{Format, Mark};
+use omadm_syncml::{Encoding, Format, Mark};
 
-use crate::cli::EmitArgs;
+use crate::cli::{EmitArgs, EmitCommon};
 use crate::config::{Device, Devices};
 use crate::error::CliError;
 use crate::out;
@@ -26,23 +26,25 @@ pub(crate) fn run(args: &EmitArgs) -> Result<ExitCode, CliError> {
     let device = devices.require(&args.device)?;
     let reports = load_reports(&args.common.reports)?;
     let mut state = ClientState::load(args.common.state.as_deref())?;
+    let overrides = Overrides::of(&args.common);
     let mut emitter = emitter_for(
         &devices,
         device,
         &args.server_uri,
-        args.common.carrier,
-        args.common.max_msg_size,
+        overrides,
         state.next_msg_id(&device.username),
         state.nonce(&device.username),
     )?;
+    // The file extension is the encoding's short name: 0001.xml or 0001.wbxml.
+    let extension = overrides.encoding.unwrap_or(device.encoding).as_str();
     let emission = emit(&mut emitter, &reports, &args.common.reports)?;
 
     std::fs::create_dir_all(&args.out).map_err(|e| CliError::write(&args.out, &e))?;
     let mut summary = String::new();
     for (i, message) in emission.messages.iter().enumerate() {
         let stem = format!("{:04}", i + 1);
-        let xml = args.out.join(format!("{stem}.xml"));
-        std::fs::write(&xml, &message.body).map_err(|e| CliError::write(&xml, &e))?;
+        let file = args.out.join(format!("{stem}.{extension}"));
+        std::fs::write(&file, &message.body).map_err(|e| CliError::write(&file, &e))?;
         if !message.headers.is_empty() {
             let headers_path = args.out.join(format!("{stem}.headers"));
             let mut text = String::new();
@@ -54,7 +56,7 @@ pub(crate) fn run(args: &EmitArgs) -> Result<ExitCode, CliError> {
         let _ = writeln!(
             summary,
             "{}  MsgID {}, {} report(s), {} bytes",
-            xml.display(),
+            file.display(),
             message.msg_id,
             message.reports,
             message.body.len()
@@ -101,20 +103,40 @@ fn report_error(path: &Path, index: usize, why: &str) -> CliError {
     ))
 }
 
-/// The emitter for one device: carrier and MaxMsgSize as given, else the device's; the nonce a
-/// DM session gave (`omadm session`, kept in the state file), else the devices file's.
+/// What the command line says over the device's own settings (`None`: the device's).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Overrides {
+    pub(crate) carrier: Option<Carrier>,
+    pub(crate) max_msg_size: Option<usize>,
+    pub(crate) encoding: Option<Encoding>,
+}
+
+impl Overrides {
+    /// The flags of an emitting command.
+    pub(crate) fn of(common: &EmitCommon) -> Self {
+        Self {
+            carrier: common.carrier,
+            max_msg_size: common.max_msg_size,
+            encoding: common.encoding,
+        }
+    }
+}
+
+/// The emitter for one device: carrier, MaxMsgSize and encoding as given, else the device's;
+/// the nonce a DM session gave (`omadm session`, kept in the state file), else the devices
+/// file's.
 pub(crate) fn emitter_for(
     devices: &Devices,
     device: &Device,
     server_uri: &str,
-    carrier: Option<Carrier>,
-    max_msg_size: Option<usize>,
+    overrides: Overrides,
     next_msg_id: u32,
     nonce: Option<Nonce>,
 ) -> Result<Emitter, CliError> {
     let secret = device.require_secret(devices.path())?;
     let username = username_of(devices, device)?;
-    let max_msg_size = max_msg_size
+    let max_msg_size = overrides
+        .max_msg_size
         .or(device.max_msg_size)
         .unwrap_or(DEFAULT_MAX_MSG_SIZE);
     let mut account = Account::new(
@@ -125,7 +147,8 @@ pub(crate) fn emitter_for(
         nonce.unwrap_or(device.nonce),
         max_msg_size,
     );
-    account.carrier = carrier.unwrap_or(device.carrier);
+    account.carrier = overrides.carrier.unwrap_or(device.carrier);
+    account.encoding = overrides.encoding.unwrap_or(device.encoding);
     account.algorithm = device.algorithm;
     account.construction = device.construction;
     account.next_msg_id = MsgId::new(next_msg_id).map_err(|_| {

@@ -3,23 +3,19 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use omadm_xml::Limits;
 use serde_json::Value;
 
 use crate::cli::InspectArgs;
-use crate::error::{CliError, EXIT_FAILURE, line_col};
+use crate::detect;
+use crate::error::{CliError, EXIT_FAILURE};
 use crate::out;
 
 pub(crate) fn run(args: &InspectArgs) -> Result<ExitCode, CliError> {
     let body = std::fs::read(&args.file).map_err(|e| CliError::read(&args.file, &e))?;
-    let message = match omadm_xml::decode(&body, &Limits::default()) {
-        Ok(message) => message,
-        Err(e) => {
-            let (line, column) = line_col(&String::from_utf8_lossy(&body), e.offset());
-            eprintln!(
-                "error: {}:{line}:{column}: not a SyncML DM message: {e}",
-                args.file.display()
-            );
+    let (encoding, message) = match detect::decode(&args.file, &body, args.encoding) {
+        Ok(decoded) => decoded,
+        Err(line) => {
+            eprintln!("error: {line}");
             return Ok(ExitCode::from(EXIT_FAILURE));
         }
     };
@@ -32,7 +28,12 @@ pub(crate) fn run(args: &InspectArgs) -> Result<ExitCode, CliError> {
         out(&text);
     } else {
         let value = serde_json::to_value(&message).map_err(unrepresentable)?;
-        let mut text = format!("{} ({} bytes)\n", args.file.display(), body.len());
+        let mut text = format!(
+            "{} ({} bytes, {})\n",
+            args.file.display(),
+            body.len(),
+            encoding.media_type()
+        );
         outline(&mut text, &value, 0);
         out(&text);
     }

@@ -4,18 +4,18 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use omadm_syncml::sessionless;
-use omadm_xml::Limits;
+use omadm_syncml::{Encoding, sessionless};
 
 use crate::cli::LintArgs;
-use crate::error::{CliError, EXIT_FAILURE, line_col};
+use crate::detect;
+use crate::error::{CliError, EXIT_FAILURE};
 use crate::out;
 
 pub(crate) fn run(args: &LintArgs) -> Result<ExitCode, CliError> {
     let mut findings = 0usize;
     for path in &args.files {
         let body = std::fs::read(path).map_err(|e| CliError::read(path, &e))?;
-        let lines = lint(path, &body);
+        let lines = lint(path, &body, args.encoding);
         if lines.is_empty() {
             out(&format!(
                 "{}: conforms to the sessionless profile\n",
@@ -35,17 +35,11 @@ pub(crate) fn run(args: &LintArgs) -> Result<ExitCode, CliError> {
 }
 
 /// One line per finding: `FILE: rule (SCR id): what it asks at Location`.
-fn lint(path: &Path, body: &[u8]) -> Vec<String> {
+fn lint(path: &Path, body: &[u8], encoding: Option<Encoding>) -> Vec<String> {
     let name = path.display();
-    let message = match omadm_xml::decode(body, &Limits::default()) {
-        Ok(message) => message,
-        Err(e) => {
-            let text = String::from_utf8_lossy(body);
-            let (line, column) = line_col(&text, e.offset());
-            return vec![format!(
-                "{name}:{line}:{column}: not a SyncML DM message: {e}"
-            )];
-        }
+    let message = match detect::decode(path, body, encoding) {
+        Ok((_, message)) => message,
+        Err(line) => return vec![line],
     };
     sessionless::check(&message)
         .into_iter()

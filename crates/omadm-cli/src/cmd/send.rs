@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use hyper::body::Bytes;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::emit::{emit, emitter_for, load_reports};
+use super::emit::{Overrides, emit, emitter_for, load_reports};
 use super::serve::{runtime, seconds};
 use crate::cli::SendArgs;
 use crate::client::{Client, Delivery, Target};
@@ -30,6 +30,8 @@ struct Job {
     reports: usize,
     /// The exact signed bytes.
     body: Bytes,
+    /// Their media type (the device's encoding).
+    content_type: &'static str,
     /// Transport headers (`x-syncml-hmac` for the header carrier).
     headers: Vec<(&'static str, String)>,
 }
@@ -71,8 +73,7 @@ pub(crate) fn run(args: &SendArgs) -> Result<ExitCode, CliError> {
             &devices,
             device,
             server_uri,
-            args.common.carrier,
-            args.common.max_msg_size,
+            Overrides::of(&args.common),
             state.next_msg_id(&device.username),
             state.nonce(&device.username),
         )?;
@@ -84,6 +85,7 @@ pub(crate) fn run(args: &SendArgs) -> Result<ExitCode, CliError> {
                     msg_id: message.msg_id.get(),
                     reports: message.reports,
                     body: Bytes::from(message.body),
+                    content_type: message.content_type,
                     headers: message.headers,
                 });
             }
@@ -215,12 +217,7 @@ async fn post_all(
                         continue;
                     };
                     let delivery = client
-                        .post(
-                            &job.body,
-                            omadm_syncml::MEDIA_TYPE_XML,
-                            &job.headers,
-                            retries,
-                        )
+                        .post(&job.body, job.content_type, &job.headers, retries)
                         .await;
                     progress.inc(1);
                     let info = JobInfo {

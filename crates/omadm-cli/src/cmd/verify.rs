@@ -9,8 +9,10 @@ use serde::Serialize;
 
 use crate::cli::VerifyArgs;
 use crate::config::Devices;
+use crate::detect;
 use crate::error::{CliError, EXIT_FAILURE};
 use crate::out;
+use crate::server::Transport;
 use crate::store::{AcceptedMessage, ReportRecord};
 use crate::verification::ServerSide;
 
@@ -19,14 +21,31 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
     let server = ServerSide::new(&devices, args.max_msg_size)?;
     let header = args.header.as_deref().map(header_value).transpose()?;
     let body = std::fs::read(&args.file).map_err(|e| CliError::read(&args.file, &e))?;
-    match server.verify_once(&body, header.as_deref()) {
+    // The media type a server would have been given: the one `--encoding` names, else the one
+    // the first bytes show. A file that shows neither goes in without one, as a request without
+    // a `Content-Type` would (the verifier then goes by its first byte), with a note.
+    let (content_type, unrecognised) = match detect::codec(&body, args.encoding) {
+        Ok(encoding) => (Some(encoding.media_type()), None),
+        Err(why) => (None, Some(why)),
+    };
+    let transport = Transport {
+        hmac_header: header.as_deref(),
+        content_type,
+    };
+    match server.verify_once(&body, &transport) {
         Ok(message) => {
             out(&json_lines(&message)?);
             Ok(ExitCode::SUCCESS)
         }
         Err(ignored) => {
             let reason = ignored.reason();
-            eprintln!("ignored: {}: {reason}", reason.as_str());
+            // One line, as always; for a file that is neither encoding, what it looked like.
+            match unrecognised {
+                None => eprintln!("ignored: {}: {reason}", reason.as_str()),
+                Some(why) => {
+                    eprintln!("ignored: {}: {reason} (the file is {why})", reason.as_str())
+                }
+            }
             Ok(ExitCode::from(EXIT_FAILURE))
         }
     }

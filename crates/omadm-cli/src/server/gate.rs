@@ -10,8 +10,10 @@ pub(crate) type Reason = &'static str;
 
 /// Ignored at the HTTP edge: the body is larger than MaxMsgSize (not read beyond it).
 pub(crate) const OVERSIZE: Reason = "too-large";
-/// Ignored at the HTTP edge: not the SyncML DM XML media type.
-pub(crate) const MEDIA_TYPE: Reason = "media-type";
+/// Ignored at the HTTP edge, before the body is read: a `Content-Type` that names neither DM
+/// media type (`application/vnd.syncml.dm+xml`, `application/vnd.syncml.dm+wbxml`). The
+/// verifier's label for the same thing ([`omadm_verifier::IgnoreReason::UnsupportedMediaType`]).
+pub(crate) const MEDIA_TYPE: Reason = "unsupported-media-type";
 /// Ignored at the HTTP edge: the body did not arrive within the body read timeout.
 pub(crate) const BODY_TIMEOUT: Reason = "body-timeout";
 /// Ignored at the HTTP edge: the connection failed while the body was read.
@@ -23,6 +25,9 @@ pub(crate) struct Transport<'a> {
     /// The `x-syncml-hmac` header, if the request had one (several are joined with `", "`,
     /// which the verifier then refuses as a repeated parameter).
     pub(crate) hmac_header: Option<&'a str>,
+    /// The request's `Content-Type` (`None`: the request had none, and the body's first byte
+    /// picks the codec).
+    pub(crate) content_type: Option<&'a str>,
 }
 
 /// A message that passed the CPU-bound checks (size, identity, MAC, decoding, profile): it waits

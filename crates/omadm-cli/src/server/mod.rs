@@ -28,7 +28,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use omadm_dmsec::HMAC_HEADER;
-use omadm_syncml::MEDIA_TYPE_XML;
+use omadm_syncml::Encoding;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
@@ -296,9 +296,10 @@ async fn dm_post<G: Gate>(State(app): State<Arc<App<G>>>, request: Request) -> R
 impl<G: Gate> App<G> {
     async fn examine(&self, request: Request) -> Work<G::Claim> {
         let (parts, body) = request.into_parts();
-        if !is_dm_media_type(&parts.headers) {
-            return Work::Ignored(MEDIA_TYPE);
-        }
+        let content_type = match content_type(&parts.headers) {
+            Ok(content_type) => content_type,
+            Err(()) => return Work::Ignored(MEDIA_TYPE),
+        };
         if content_length(&parts.headers).is_some_and(|len| len > self.max_msg_size as u64) {
             return Work::Ignored(OVERSIZE);
         }
@@ -313,6 +314,7 @@ impl<G: Gate> App<G> {
             };
         let transport = Transport {
             hmac_header: hmac_header.as_deref(),
+            content_type,
         };
         match self.gate.check(&body, &transport) {
             Ok(checked) => Work::Checked(Box::new(checked)),
@@ -321,13 +323,23 @@ impl<G: Gate> App<G> {
     }
 }
 
-/// `application/vnd.syncml.dm+xml`, any case, parameters allowed.
-fn is_dm_media_type(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(MEDIA_TYPE_XML))
+/// The `Content-Type`, checked before the body is read: `Ok(None)` without one (the verifier
+/// then goes by the body's first byte), `Ok(Some(value))` for either DM media type (any case,
+/// parameters allowed; the verifier checks it against the body), `Err` for anything else —
+/// another type, a repeated header, a value that is not visible ASCII.
+fn content_type(headers: &HeaderMap) -> Result<Option<&str>, ()> {
+    let mut values = headers.get_all(header::CONTENT_TYPE).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(());
+    }
+    let value = value.to_str().map_err(|_| ())?;
+    match Encoding::from_media_type(value) {
+        Some(_) => Ok(Some(value)),
+        None => Err(()),
+    }
 }
 
 /// The `x-syncml-hmac` values, joined with `", "` if repeated (a value that is not UTF-8 is

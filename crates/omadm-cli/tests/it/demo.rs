@@ -11,8 +11,11 @@ fn demo_passes() {
         "ignored: bad-mac",
         "ignored: unknown-device",
         "ignored: too-large",
+        "ignored: media-type-mismatch",
+        "valid (WBXML)",
+        "tampered WBXML",
         "stored (2 reports)",
-        "What the database holds (9 reports)",
+        "What the database holds (11 reports)",
         "demo passed",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");

@@ -82,7 +82,13 @@ fn inspect_readable_and_json() {
     assert_eq!(code, 1);
     assert!(out.is_empty());
     assert!(
-        err.starts_with("error: ") && err.contains("bad.xml:1:1"),
+        err.starts_with("error: ")
+            && err.contains("bad.xml: not a SyncML DM message: neither XML nor WBXML: text"),
         "{err}"
     );
+    // XML that does not decode: the line and column.
+    let bad = write(dir.path(), "bad2.xml", "<SyncML>\n  <SyncHdr>");
+    let (code, _, err) = parts(&run(&["inspect", &bad]));
+    assert_eq!(code, 1);
+    assert!(err.contains("bad2.xml:2:"), "{err}");
 }

@@ -18,3 +18,4 @@ mod send_serve;
 mod session;
 mod status;
 mod verify;
+mod wbxml;

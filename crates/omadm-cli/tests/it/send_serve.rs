@@ -213,7 +213,8 @@ fn the_edge_answers_alike_and_shuts_down_gracefully() {
     );
 
     assert_eq!(
-        server.metric("omadm_messages_total{outcome=\"ignored\",reason=\"media-type\"}"),
+        server
+            .metric("omadm_messages_total{outcome=\"ignored\",reason=\"unsupported-media-type\"}"),
         1
     );
     assert_eq!(

@@ -82,7 +82,7 @@ fn demo_traffic(server: &Server, good: &[Dev]) -> Traffic {
         ("bad-mac", 2),
         ("unknown-device", 1),
         ("too-large", 1),
-        ("media-type", 1),
+        ("unsupported-media-type", 1),
     ]);
     Traffic { stored, ignored }
 }
@@ -728,24 +728,25 @@ fn headless_chromium_shows_the_demo_traffic() {
         .expect("the demo prints its status page URL");
     let dir = tempfile::tempdir().unwrap();
     let dom = headless(&url, "--dump-dom", &dir.path().join("profile"));
-    // The demo stores 2 reports from each of dev1..dev4 and 1 more from dev1.
-    assert_eq!(dom.matches("<tr class=\"report\">").count(), 9, "{dom}");
-    assert_eq!(dom.matches("<tr class=\"device\">").count(), 4, "{dom}");
+    // The demo stores 2 reports from each of dev1..dev5 (dev5 in WBXML) and 1 more from dev1.
+    assert_eq!(dom.matches("<tr class=\"report\">").count(), 11, "{dom}");
+    assert_eq!(dom.matches("<tr class=\"device\">").count(), 5, "{dom}");
     assert!(
         dom.contains("t=61C; zone=&lt;cpu&gt; &amp; ]]&gt; ok"),
         "{dom}"
     );
     for (reason, n) in [
         ("replayed", 1),
-        ("bad-mac", 2),
+        ("bad-mac", 3),
+        ("media-type-mismatch", 1),
         ("unknown-device", 1),
         ("too-large", 1),
     ] {
         assert_ignored_row(&dom, reason, n);
     }
     assert!(
-        dom.contains("data-value=\"5\">5<small>last minute"),
-        "5 accepted: {dom}"
+        dom.contains("data-value=\"6\">6<small>last minute"),
+        "6 accepted: {dom}"
     );
 
     let shot = target_dir().join("status-page.png");

@@ -160,6 +160,18 @@ pub(crate) fn post(
     headers: &[(String, String)],
     body: &[u8],
 ) -> Option<u16> {
+    let typed = [("Content-Type".to_owned(), content_type.to_owned())];
+    let all: Vec<(String, String)> = typed.iter().chain(headers).cloned().collect();
+    post_untyped(addr, path, &all, body)
+}
+
+/// [`post`] without a `Content-Type` of its own (`headers` may hold one, or several).
+pub(crate) fn post_untyped(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Option<u16> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -168,7 +180,7 @@ pub(crate) fn post(
         .set_write_timeout(Some(Duration::from_secs(10)))
         .ok()?;
     let mut head = format!(
-        "POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        "POST {path} HTTP/1.1\r\nHost: test\r\nContent-Length: {}\r\nConnection: close\r\n",
         body.len()
     );
     for (name, value) in headers {

@@ -483,8 +483,13 @@ fn meaning(reason: &str) -> &'static str {
         "too-large" => {
             "the body exceeds MaxMsgSize (not read beyond it): a firmware packing too much"
         }
-        "media-type" => "not application/vnd.syncml.dm+xml: a misconfigured client or a scanner",
-        "malformed" => "not well-formed SyncML XML",
+        "unsupported-media-type" => {
+            "a Content-Type that is neither DM media type (+xml, +wbxml): a misconfigured client or a scanner"
+        }
+        "media-type-mismatch" => {
+            "the Content-Type names one encoding (XML, WBXML) and the body starts as the other: a client bug"
+        }
+        "malformed" => "not well-formed SyncML DM XML or WBXML",
         "not-sessionless" => "authenticated, but breaks the sessionless profile (strict verifier)",
         "identity-mismatch" => "the Cred username differs from SyncHdr/Source/LocName",
         "device-mismatch" => "SyncHdr/Source/LocURI is not the device id held for the username",

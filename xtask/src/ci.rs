@@ -189,14 +189,22 @@ fn fmt() -> Result<Outcome, Error> {
 }
 
 /// Each published crate alone (so no other member's feature requests are unified in) with its
-/// default features off, then with each of its features alone.
+/// default features off, then with each of its features alone; a warning fails the step.
 fn features() -> Result<Outcome, Error> {
     let mut runs = 0;
     for m in meta::workspace()?.iter().filter(|m| m.published) {
         let sets = std::iter::once(None).chain(m.features.iter().map(|f| Some(f.as_str())));
-        for set in sets {
+        // `cargo rustc` passes its extra arguments to one target at a time.
+        let lib = m.has_lib.then(|| vec!["--lib".to_owned()]);
+        let bins = m.bins.iter().map(|b| vec!["--bin".to_owned(), b.clone()]);
+        let targets: Vec<Vec<String>> = lib.into_iter().chain(bins).collect();
+        for (set, target) in sets.flat_map(|s| targets.iter().map(move |t| (s, t))) {
             let mut cmd = cargo();
+            // `cargo rustc --profile check` is `cargo check` that passes `-D warnings` to the
+            // crate itself only: the dependencies keep the artifacts the other steps built.
             cmd.args([
+                "rustc",
+                "--profile",
                 "check",
                 "--locked",
                 "--package",
@@ -206,11 +214,12 @@ fn features() -> Result<Outcome, Error> {
             if let Some(feature) = set {
                 cmd.args(["--features", feature]);
             }
+            cmd.args(target).args(["--", "-D", "warnings"]);
             cmd::run(&mut cmd)?;
             runs += 1;
         }
     }
-    Ok(Outcome::Note(format!("{runs} crate/feature sets")))
+    Ok(Outcome::Note(format!("{runs} crate/feature/target checks")))
 }
 
 /// The files every published crate must ship.

@@ -19,6 +19,8 @@ pub(crate) struct Member {
     pub(crate) tests: Vec<String>,
     /// Whether it has a library target.
     pub(crate) has_lib: bool,
+    /// The names of its binary targets.
+    pub(crate) bins: Vec<String>,
     /// Its normal (not dev, not build) dependencies from outside the workspace.
     pub(crate) foreign: Vec<Foreign>,
 }
@@ -124,6 +126,11 @@ pub(crate) fn members(doc: &Json) -> Result<Vec<Member>, Error> {
                 .filter_map(|t| t.get("name")?.as_str().map(str::to_owned))
                 .collect(),
             has_lib: targets.iter().any(|t| kinds(t).iter().any(|k| k == "lib")),
+            bins: targets
+                .iter()
+                .filter(|t| kinds(t).iter().any(|k| k == "bin"))
+                .filter_map(|t| t.get("name")?.as_str().map(str::to_owned))
+                .collect(),
             foreign,
         });
     }
@@ -157,6 +164,8 @@ mod tests {
         assert!(m[0].published && m[0].has_lib);
         assert_eq!(m[0].features, ["serde"]);
         assert_eq!(m[0].tests, ["it"]);
+        assert!(m[0].bins.is_empty());
+        assert_eq!(m[1].bins, ["tool-b"]);
         let names: Vec<(&str, bool)> = m[0]
             .foreign
             .iter()

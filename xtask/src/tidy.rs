@@ -752,6 +752,7 @@ pub const MAX: usize = quick_xml::MAX;
             features: Vec::new(),
             tests: tests.iter().map(|t| (*t).to_owned()).collect(),
             has_lib: true,
+            bins: Vec::new(),
             foreign: Vec::new(),
         };
         assert!(test_layout(&[member(&["it"]), member(&[])]).is_empty());

@@ -45,6 +45,9 @@ pub(crate) enum Command {
     /// Run a device's DM session against a server and store the new nonce in the state file,
     /// where `emit` and `send` read it.
     Session(SessionArgs),
+    /// Server commands for a device's next DM session (SQLite store): queue and list them.
+    #[command(subcommand)]
+    Queue(QueueCommand),
 }
 
 /// What every emitting command needs.
@@ -229,6 +232,18 @@ pub(crate) struct ServeArgs {
     /// Seconds between the info lines that sum up the traffic (0: none).
     #[arg(long, value_name = "SECS", default_value_t = 60.0)]
     pub(crate) summary_interval: f64,
+    /// How devices authenticate in their DM sessions (messages whose SessionID is not 0).
+    #[arg(long, value_enum, default_value_t = SessionAuth::Hmac)]
+    pub(crate) session_auth: SessionAuth,
+    /// Seconds a DM session may stay silent between two messages before it ends.
+    #[arg(long, value_name = "SECS", default_value_t = 300.0)]
+    pub(crate) session_timeout: f64,
+    /// Most DM sessions live at once (a new one beyond it is answered 503).
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub(crate) max_sessions: usize,
+    /// Do not run discovery (a Get of ./DevDetail/SessionlessRpt) in a device's first session.
+    #[arg(long)]
+    pub(crate) no_discovery: bool,
 }
 
 /// How `serve` writes its log lines (to stderr).
@@ -347,6 +362,51 @@ pub(crate) enum SessionAuth {
     Hmac,
     /// An auth-md5 `Cred` in package 1.
     Md5,
+}
+
+/// `omadm queue …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum QueueCommand {
+    /// Queue one command for the device's next DM session: get URI, replace URI VALUE,
+    /// add URI [VALUE], delete URI, exec URI [DATA].
+    Add(QueueAddArgs),
+    /// List the queued commands (pending and answered, with the device's answers).
+    List(QueueListArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct QueueAddArgs {
+    /// The SQLite database `serve` uses.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) db: PathBuf,
+    /// The device's username.
+    #[arg(long, value_name = "USER")]
+    pub(crate) device: String,
+    /// `Meta/Format` of the value (replace, add).
+    #[arg(long, value_name = "F", default_value = "chr")]
+    pub(crate) format: String,
+    /// The command: get, replace, add, delete or exec.
+    #[arg(value_name = "COMMAND")]
+    pub(crate) command: String,
+    /// The target node's URI (e.g. ./DevDetail/SwV).
+    #[arg(value_name = "URI")]
+    pub(crate) uri: String,
+    /// The value (replace, add) or the Exec data.
+    #[arg(value_name = "VALUE")]
+    pub(crate) value: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct QueueListArgs {
+    /// The SQLite database `serve` uses.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) db: PathBuf,
+    /// Only this device's commands.
+    #[arg(long, value_name = "USER")]
+    pub(crate) device: Option<String>,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,4 @@
-//! Builders for the commands a server queues most: `Get`, `Replace`, `Delete` and `Exec` of
+//! Builders for the commands a server queues most: `Get`, `Replace`, `Add`, `Delete` and `Exec` of
 //! nodes by URI (their `CmdID`s are set when they are sent).
 
 use std::borrow::Cow;
@@ -25,7 +25,17 @@ pub fn get(uri: &str) -> Command<'static> {
 /// One `Replace` of every node given (URI, value), in order.
 #[must_use]
 pub fn replace(nodes: &[(String, NodeValue)]) -> Command<'static> {
-    Command::Replace(ItemCommand {
+    Command::Replace(with_values(nodes))
+}
+
+/// One `Add` of every node given (URI, value), in order.
+#[must_use]
+pub fn add(nodes: &[(String, NodeValue)]) -> Command<'static> {
+    Command::Add(with_values(nodes))
+}
+
+fn with_values(nodes: &[(String, NodeValue)]) -> ItemCommand<'static> {
+    ItemCommand {
         cmd_id: CmdId::MIN,
         no_resp: false,
         cred: None,
@@ -42,7 +52,7 @@ pub fn replace(nodes: &[(String, NodeValue)]) -> Command<'static> {
                 ..target_item(uri)
             })
             .collect(),
-    })
+    }
 }
 
 /// `Delete` of one node (and everything under it).

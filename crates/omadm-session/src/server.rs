@@ -269,24 +269,20 @@ impl ServerSession {
         now: SystemTime,
         nonces: &mut impl NonceSource,
     ) -> Result<Progress, SessionError> {
-        match self.state {
-            State::Ready => {}
-            State::AwaitingSecret(_) => return Err(SessionError::SecretPending),
-            State::Ended => return Err(SessionError::Ended),
-        }
+        self.ready()?;
         self.check_limits(now)?;
-        let msg = self
+        let header = self
             .config
             .encoding
-            .decode(body, &self.config.limits)
+            .decode_header(body, &self.config.limits)
             .map_err(SessionError::Malformed)?;
-        self.check_header(&msg)?;
+        self.check_header(header.hdr())?;
         if matches!(self.lookup, Lookup::NotDone)
-            && let Some(username) = claimed_user(&msg, transport.hmac())
+            && let Some(username) = claimed_user(header.hdr(), transport.hmac())
         {
             let request = SecretRequest {
                 username,
-                device_id: msg.hdr.source.loc_uri.clone().into_owned(),
+                device_id: header.hdr().source.loc_uri.clone().into_owned(),
             };
             self.state = State::AwaitingSecret(Box::new(PendingMsg {
                 body: body.to_vec(),
@@ -295,8 +291,49 @@ impl ServerSession {
             }));
             return Ok(Progress::NeedSecret(request));
         }
+        let msg = header.into_message().map_err(SessionError::Malformed)?;
         self.process(msg, body, transport.hmac(), now, nonces);
         Ok(Progress::Done)
+    }
+
+    /// [`handle_message`](Self::handle_message) for a caller that has already scanned the
+    /// header ([`Encoding::decode_header`], e.g. to route the message by its `SessionID`) and
+    /// can look the secret up synchronously: the decode resumes from the header scan, and
+    /// `lookup` is called (at most once per session, as `handle_message` would pause) with the
+    /// claimed identity. The message is decoded exactly once. The header's encoding is used
+    /// whatever the configured one is.
+    ///
+    /// # Errors
+    /// As [`handle_message`](Self::handle_message); nothing changes then (`lookup` is called only
+    /// once the whole message has decoded).
+    pub fn handle_header(
+        &mut self,
+        header: crate::codec::Header<'_>,
+        transport: &Transport<'_>,
+        now: SystemTime,
+        nonces: &mut impl NonceSource,
+        lookup: impl FnOnce(&SecretRequest) -> Option<DeviceAuth>,
+    ) -> Result<(), SessionError> {
+        self.ready()?;
+        self.check_limits(now)?;
+        self.check_header(header.hdr())?;
+        let body = header.body();
+        let request = match self.lookup {
+            Lookup::NotDone => {
+                claimed_user(header.hdr(), transport.hmac()).map(|username| SecretRequest {
+                    username,
+                    device_id: header.hdr().source.loc_uri.clone().into_owned(),
+                })
+            }
+            Lookup::Done(_) => None,
+        };
+        let msg = header.into_message().map_err(SessionError::Malformed)?;
+        if let Some(request) = request {
+            let device = lookup(&request);
+            self.take_secret(device.as_ref());
+        }
+        self.process(msg, body, transport.hmac(), now, nonces);
+        Ok(())
     }
 
     /// Answers the pending secret lookup: the device found for the claimed user, or `None`
@@ -317,12 +354,7 @@ impl ServerSession {
         else {
             return Err(SessionError::NoSecretRequested);
         };
-        let keys = device.and_then(|d| Keys::new(d).ok()).map(Box::new);
-        if let (Some(d), Some(_), None) = (device, &keys, self.expected_nonce) {
-            // The stored nonce, unless a challenge already issued a fresh one.
-            self.expected_nonce = Some(d.nonce);
-        }
-        self.lookup = Lookup::Done(keys);
+        self.take_secret(device);
         let PendingMsg { body, hmac, now } = *pending;
         // invariant: the same bytes decoded in `handle_message`, and nothing changed since.
         let Ok(msg) = self.config.encoding.decode(&body, &self.config.limits) else {
@@ -330,6 +362,25 @@ impl ServerSession {
         };
         self.process(msg, &body, hmac.as_deref(), now, nonces);
         Ok(())
+    }
+
+    /// Keeps the secret lookup's answer.
+    fn take_secret(&mut self, device: Option<&DeviceAuth>) {
+        let keys = device.and_then(|d| Keys::new(d).ok()).map(Box::new);
+        if let (Some(d), Some(_), None) = (device, &keys, self.expected_nonce) {
+            // The stored nonce, unless a challenge already issued a fresh one.
+            self.expected_nonce = Some(d.nonce);
+        }
+        self.lookup = Lookup::Done(keys);
+    }
+
+    /// `Ok` when a message may be handled now.
+    fn ready(&self) -> Result<(), SessionError> {
+        match self.state {
+            State::Ready => Ok(()),
+            State::AwaitingSecret(_) => Err(SessionError::SecretPending),
+            State::Ended => Err(SessionError::Ended),
+        }
     }
 
     /// The next message to send to the client.
@@ -374,8 +425,7 @@ impl ServerSession {
     }
 
     /// The header checks that can refuse a message without changing anything.
-    fn check_header(&self, msg: &SyncMl<'_>) -> Result<(), SessionError> {
-        let hdr = &msg.hdr;
+    fn check_header(&self, hdr: &omadm_syncml::SyncHdr<'_>) -> Result<(), SessionError> {
         if hdr.session_id.is_sessionless() {
             return Err(SessionError::Sessionless);
         }
@@ -989,12 +1039,11 @@ fn queueable(cmd: &Command<'_>) -> bool {
 }
 
 /// The username a message claims: the `x-syncml-hmac` username, else `Source/LocName`.
-fn claimed_user(msg: &SyncMl<'_>, hmac: Option<&str>) -> Option<String> {
+fn claimed_user(hdr: &omadm_syncml::SyncHdr<'_>, hmac: Option<&str>) -> Option<String> {
     if let Some(params) = hmac.and_then(|h| MacParams::parse(h).ok()) {
         return Some(params.username().as_str().to_owned());
     }
-    msg.hdr
-        .source
+    hdr.source
         .loc_name
         .as_deref()
         .filter(|n| !n.is_empty())

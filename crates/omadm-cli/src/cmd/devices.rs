@@ -215,6 +215,15 @@ async fn change(
 
 /// The registry row of a devices file entry (a `secret` becomes its digest).
 fn entry_of(devices: &Devices, device: &Device) -> Result<Entry, CliError> {
+    let entry = entry_unchecked(devices, device)?;
+    validate(&entry).map_err(|e| {
+        CliError::input(format!("{}:{}: {e}", devices.path().display(), device.line))
+    })?;
+    Ok(entry)
+}
+
+/// The registry entry of a devices file's device (the secret as its digest), not validated.
+pub(crate) fn entry_unchecked(devices: &Devices, device: &Device) -> Result<Entry, CliError> {
     let digest = match (&device.secret_digest, &device.secret) {
         (Some(digest), _) => digest.expose_base64().to_owned(),
         (None, Some(secret)) => SecretDigest::compute(device.algorithm, &device.username, secret)
@@ -242,9 +251,6 @@ fn entry_of(devices: &Devices, device: &Device) -> Result<Entry, CliError> {
         disabled: false,
         version: 0,
     };
-    validate(&entry).map_err(|e| {
-        CliError::input(format!("{}:{}: {e}", devices.path().display(), device.line))
-    })?;
     Ok(entry)
 }
 

@@ -2,14 +2,15 @@
 
 mod convert;
 mod db;
-mod demo;
-mod devices;
-mod emit;
+pub(crate) mod demo;
+pub(crate) mod devices;
+pub(crate) mod emit;
 mod inspect;
 mod lint;
+mod queue;
 mod send;
 mod serve;
-mod session;
+pub(crate) mod session;
 mod verify;
 
 use std::process::ExitCode;
@@ -31,5 +32,6 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Db(command) => db::run(&command),
         Command::Devices(command) => devices::run(&command),
         Command::Session(args) => session::run(&args),
+        Command::Queue(command) => queue::run(&command),
     }
 }

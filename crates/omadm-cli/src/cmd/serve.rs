@@ -5,11 +5,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cli::{ServeArgs, StoreKind};
+use crate::cli::{ServeArgs, SessionAuth, StoreKind};
 use crate::config::Devices;
 use crate::error::{CliError, io_reason};
 use crate::registry::{self, Registry};
-use crate::server::{self, ServerConfig, Tick};
+use crate::server::{self, ServerConfig, SessionAuthMode, SessionConfig, Tick};
 use crate::store::{self, Location, NullStore, ReportStore};
 use crate::verification::ServerSide;
 
@@ -63,6 +63,16 @@ pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
             max_batch: args.max_batch.max(1),
         },
         summary_interval: summary_interval(args.summary_interval)?,
+        sessions: SessionConfig {
+            max_live: args.max_sessions.max(1),
+            idle_timeout: seconds("--session-timeout", args.session_timeout)?,
+            auth: match args.session_auth {
+                SessionAuth::Hmac => SessionAuthMode::Hmac,
+                SessionAuth::Md5 => SessionAuthMode::Md5,
+            },
+            discovery: !args.no_discovery,
+            ..SessionConfig::new(args.max_msg_size)
+        },
         ..ServerConfig::new(args.listen)
     };
     rt.block_on(async {

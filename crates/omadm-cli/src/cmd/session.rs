@@ -52,28 +52,7 @@ pub(crate) fn run(args: &SessionArgs) -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::input(format!("device \"{}\": {e}", device.username)))?;
 
     let mut http = Client::new(target, timeout);
-    let exchanged = runtime()?.block_on(async {
-        let mut messages = 0u32;
-        while let Some(t) = client.poll_transmit() {
-            let headers: Vec<(&str, String)> =
-                t.hmac.map(|h| vec![(HMAC_HEADER, h)]).unwrap_or_default();
-            let (status, answer) = http
-                .request(&Bytes::from(t.body), t.content_type, &headers)
-                .await
-                .map_err(|e| CliError::failure(format!("{}: {e}", args.url)))?;
-            if !status.is_success() {
-                return Err(CliError::failure(format!(
-                    "{}: the server answered HTTP {status}",
-                    args.url
-                )));
-            }
-            client
-                .handle_message(&answer)
-                .map_err(|e| CliError::failure(format!("{}: {e}", args.url)))?;
-            messages += 1;
-        }
-        Ok(messages)
-    })?;
+    let exchanged = runtime()?.block_on(exchange(&mut client, &mut http, &args.url, None))?;
 
     let mut summary = String::new();
     let mut end = None;
@@ -130,9 +109,41 @@ pub(crate) fn run(args: &SessionArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Runs the session over HTTP until the client has nothing left to send; returns how many
+/// messages it sent. Every message sent is appended to `sent` if given.
+pub(crate) async fn exchange(
+    client: &mut ClientSession<MemoryTree>,
+    http: &mut Client,
+    url: &str,
+    mut sent: Option<&mut Vec<omadm_session::Transmit>>,
+) -> Result<u32, CliError> {
+    let mut messages = 0u32;
+    while let Some(t) = client.poll_transmit() {
+        if let Some(sent) = sent.as_deref_mut() {
+            sent.push(t.clone());
+        }
+        let headers: Vec<(&str, String)> =
+            t.hmac.map(|h| vec![(HMAC_HEADER, h)]).unwrap_or_default();
+        let (status, answer) = http
+            .request(&Bytes::from(t.body), t.content_type, &headers)
+            .await
+            .map_err(|e| CliError::failure(format!("{url}: {e}")))?;
+        if !status.is_success() {
+            return Err(CliError::failure(format!(
+                "{url}: the server answered HTTP {status}"
+            )));
+        }
+        client
+            .handle_message(&answer)
+            .map_err(|e| CliError::failure(format!("{url}: {e}")))?;
+        messages += 1;
+    }
+    Ok(messages)
+}
+
 /// The device's management tree for the session: DevDetail with the `SessionlessRpt` node
 /// (`true`: this tool sends sessionless reports) and the software version.
-fn tree(device: &Device) -> MemoryTree {
+pub(crate) fn tree(device: &Device) -> MemoryTree {
     let mut tree = MemoryTree::new();
     tree.set("./DevDetail/SwV", NodeValue::chr(env!("CARGO_PKG_VERSION")));
     tree.set("./DevDetail/LrgObj", NodeValue::leaf("bool", "false"));

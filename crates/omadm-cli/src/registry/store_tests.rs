@@ -155,7 +155,8 @@ fn a_schema_2_sqlite_file_migrates_without_inventing_times() {
     }
     let location = Location::Sqlite(path.clone());
     let rt = tokio::runtime::Runtime::new().unwrap();
-    assert_eq!(rt.block_on(store::migrate(&location)).unwrap(), (2, 3));
+    // Schema 4 (DM sessions) follows schema 3.
+    assert_eq!(rt.block_on(store::migrate(&location)).unwrap(), (2, 4));
     let registry = rt.block_on(Registry::open(&location)).unwrap();
     let old = rt.block_on(registry.get("old")).unwrap().unwrap();
     assert_eq!((old.nonce.as_str(), old.nonce_issued_ms), (N1, None));
@@ -163,5 +164,5 @@ fn a_schema_2_sqlite_file_migrates_without_inventing_times() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
 }

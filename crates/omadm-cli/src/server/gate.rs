@@ -19,6 +19,11 @@ pub(crate) const BODY_TIMEOUT: Reason = "body-timeout";
 /// Ignored at the HTTP edge: the connection failed while the body was read.
 pub(crate) const BODY_ERROR: Reason = "body-error";
 
+/// Ignored in the writer: the message was signed with a nonce the device no longer holds — a DM
+/// session (or an operator) issued a new one after the message was checked and before its
+/// transaction ran.
+pub(crate) const STALE_NONCE: Reason = "stale-nonce";
+
 /// What the transport tells the verifier besides the body.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Transport<'a> {
@@ -57,6 +62,26 @@ pub(crate) trait Gate: Send + Sync + 'static {
         checked: &Checked<Self::Claim>,
         state: Option<&[u8]>,
     ) -> Result<Vec<u8>, Reason>;
+
+    /// Whether the message was signed with the nonce the device holds now (checked in the
+    /// writer, inside the transaction, right before the anti-replay check: a nonce a DM session
+    /// issued in an earlier tick has replaced it).
+    fn is_current(&self, checked: &Checked<Self::Claim>) -> bool {
+        let _ = checked;
+        true
+    }
+
+    /// A DM session's new nonce for `username` was committed: the gate expects it from now on.
+    fn nonce_issued(&self, username: &str, nonce: omadm_dmsec::Nonce) {
+        let _ = (username, nonce);
+    }
+
+    /// What a DM session needs of the device `username` (`None`: unknown, or the gate serves no
+    /// sessions).
+    fn session_device(&self, username: &str) -> Option<crate::verification::SessionDevice> {
+        let _ = username;
+        None
+    }
 
     /// What the status page shows of a device's stored anti-replay state (`None`: nothing the
     /// gate can read). `nonce` is the device's current nonce (base64) as the device registry

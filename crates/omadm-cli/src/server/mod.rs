@@ -8,6 +8,7 @@
 
 pub(crate) mod gate;
 pub(crate) mod metrics;
+pub(crate) mod session;
 pub(crate) mod status;
 mod summary;
 pub(crate) mod writer;
@@ -36,6 +37,8 @@ use tokio::task::{JoinHandle, JoinSet};
 use self::gate::{BODY_ERROR, BODY_TIMEOUT, MEDIA_TYPE, OVERSIZE};
 pub(crate) use self::gate::{Checked, Gate, Reason, Transport};
 pub(crate) use self::metrics::Metrics;
+use self::session::{Answer, Sessions};
+pub(crate) use self::session::{SessionAuthMode, SessionConfig};
 pub(crate) use self::status::ReplayView;
 pub(crate) use self::writer::{Outcome, Tick};
 use self::writer::{Work, WriterHandle};
@@ -54,6 +57,8 @@ pub(crate) struct ServerConfig {
     pub(crate) shutdown_grace: Duration,
     /// How often one info line sums up what happened (`None`: never).
     pub(crate) summary_interval: Option<Duration>,
+    /// DM sessions (messages whose `SessionID` is not `0`).
+    pub(crate) sessions: SessionConfig,
 }
 
 impl ServerConfig {
@@ -69,6 +74,7 @@ impl ServerConfig {
             tick: Tick::default(),
             shutdown_grace: Duration::from_secs(10),
             summary_interval: Some(Duration::from_secs(60)),
+            sessions: SessionConfig::new(16 * 1024),
         }
     }
 }
@@ -124,6 +130,10 @@ pub(crate) async fn start<G: Gate>(
         None => None,
     };
 
+    let mut session_config = config.sessions.clone();
+    session_config.enabled &= store.supports_sessions();
+    session_config.max_msg_size = config.max_msg_size;
+    let sessions = Arc::new(Sessions::new(session_config));
     let (writer, writer_task) = writer::spawn(
         Arc::clone(&gate),
         store,
@@ -132,9 +142,16 @@ pub(crate) async fn start<G: Gate>(
         events,
     );
     let replay_gate = Arc::clone(&gate);
+    let sweeper = tokio::spawn(sweep_sessions(
+        Arc::clone(&sessions),
+        writer.clone(),
+        config.sessions.idle_timeout,
+        shutdown_rx.clone(),
+    ));
     let app = Arc::new(App {
         gate,
         writer,
+        sessions,
         metrics: Arc::clone(&metrics),
         max_msg_size: config.max_msg_size,
         body_timeout: config.body_timeout,
@@ -176,6 +193,7 @@ pub(crate) async fn start<G: Gate>(
         router,
         config.clone(),
         shutdown_rx,
+        sweeper,
         writer_task,
         [metrics_task, summary_task],
     ));
@@ -193,6 +211,7 @@ async fn accept_loop(
     router: Router,
     config: ServerConfig,
     mut shutdown: watch::Receiver<bool>,
+    sweeper: JoinHandle<()>,
     writer_task: JoinHandle<()>,
     side_tasks: [Option<JoinHandle<()>>; 2],
 ) {
@@ -245,6 +264,8 @@ async fn accept_loop(
     }
     connections.abort_all();
     while connections.join_next().await.is_some() {}
+    // The sweeper ends the live sessions (writing what they leave) and drops its writer handle.
+    let _ = sweeper.await;
     // Every writer handle is gone now: the writer commits its last tick and stops.
     let _ = writer_task.await;
     for task in side_tasks.into_iter().flatten() {
@@ -275,9 +296,32 @@ async fn stop_requested(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|stop| *stop).await;
 }
 
+/// Ends idle sessions every second (or a quarter of the timeout, if shorter); at shutdown, ends
+/// every live one and writes what it leaves, then returns (dropping its writer handle).
+async fn sweep_sessions<C: Send + 'static>(
+    sessions: Arc<Sessions>,
+    writer: WriterHandle<C>,
+    idle_timeout: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let every = (idle_timeout / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            () = stop_requested(&mut shutdown) => break,
+            () = tokio::time::sleep(every) => {}
+        }
+        sessions.expire(&writer, SystemTime::now(), false).await;
+    }
+    if sessions.len() > 0 {
+        tracing::info!(live = sessions.len(), "ending the live DM sessions");
+    }
+    sessions.expire(&writer, SystemTime::now(), true).await;
+}
+
 struct App<G: Gate> {
     gate: Arc<G>,
     writer: WriterHandle<G::Claim>,
+    sessions: Arc<Sessions>,
     metrics: Arc<Metrics>,
     max_msg_size: usize,
     body_timeout: Duration,
@@ -286,30 +330,97 @@ struct App<G: Gate> {
 async fn dm_post<G: Gate>(State(app): State<Arc<App<G>>>, request: Request) -> Response {
     app.metrics.request();
     let received_ms = now_ms();
-    let work = app.examine(request).await;
+    let work = match app.examine(request).await {
+        Examined::Work(work) => work,
+        Examined::Refused {
+            body,
+            hmac_header,
+            content_type,
+            reason,
+        } => {
+            // Refused as a sessionless report: a DM session message (SessionID not 0) goes to
+            // its session instead; anything else is answered as an ignored report.
+            if let Some(header) =
+                session::session_header(&body, content_type.as_deref(), app.max_msg_size)
+            {
+                return session_response(
+                    app.sessions
+                        .handle(
+                            app.gate.as_ref(),
+                            &app.writer,
+                            header,
+                            hmac_header.as_deref(),
+                        )
+                        .await,
+                );
+            }
+            Work::Ignored(reason)
+        }
+    };
     match app.writer.submit(received_ms, work).await {
         Outcome::Failed => StatusCode::SERVICE_UNAVAILABLE.into_response(),
         Outcome::Stored(_) | Outcome::Ignored(_) => StatusCode::NO_CONTENT.into_response(),
     }
 }
 
+/// The HTTP answer to a session message.
+fn session_response(answer: Answer) -> Response {
+    match answer {
+        Answer::Message { body, content_type } => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, content_type)],
+            Body::from(body),
+        )
+            .into_response(),
+        Answer::Refused(why) => {
+            tracing::debug!(why, "session message refused");
+            StatusCode::BAD_REQUEST.into_response()
+        }
+        Answer::Unavailable(why) => {
+            tracing::warn!(why, "session message not served");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+        Answer::Unsupported => {
+            tracing::warn!(
+                "DM session message refused: this store keeps no session state (DM sessions \
+                 need the SQLite store)"
+            );
+            StatusCode::NOT_IMPLEMENTED.into_response()
+        }
+    }
+}
+
+/// What the HTTP edge made of a request.
+enum Examined<C> {
+    /// For the writer.
+    Work(Work<C>),
+    /// Read whole, and refused by the sessionless verifier: a DM session message, or an ignored
+    /// report.
+    Refused {
+        body: Vec<u8>,
+        hmac_header: Option<String>,
+        content_type: Option<String>,
+        reason: Reason,
+    },
+}
+
 impl<G: Gate> App<G> {
-    async fn examine(&self, request: Request) -> Work<G::Claim> {
+    async fn examine(&self, request: Request) -> Examined<G::Claim> {
         let (parts, body) = request.into_parts();
         let content_type = match content_type(&parts.headers) {
             Ok(content_type) => content_type,
-            Err(()) => return Work::Ignored(MEDIA_TYPE),
+            Err(()) => return Examined::Work(Work::Ignored(MEDIA_TYPE)),
         };
         if content_length(&parts.headers).is_some_and(|len| len > self.max_msg_size as u64) {
-            return Work::Ignored(OVERSIZE);
+            return Examined::Work(Work::Ignored(OVERSIZE));
         }
         let hmac_header = hmac_header(&parts.headers);
         let body =
             match tokio::time::timeout(self.body_timeout, read_limited(body, self.max_msg_size))
                 .await
             {
-                Err(_) => return Work::Ignored(BODY_TIMEOUT),
-                Ok(Err(reason)) => return Work::Ignored(reason),
+                Err(_) => return Examined::Work(Work::Ignored(BODY_TIMEOUT)),
+                Ok(Err(reason)) => return Examined::Work(Work::Ignored(reason)),
                 Ok(Ok(body)) => body,
             };
         let transport = Transport {
@@ -317,8 +428,13 @@ impl<G: Gate> App<G> {
             content_type,
         };
         match self.gate.check(&body, &transport) {
-            Ok(checked) => Work::Checked(Box::new(checked)),
-            Err(reason) => Work::Ignored(reason),
+            Ok(checked) => Examined::Work(Work::Checked(Box::new(checked))),
+            Err(reason) => Examined::Refused {
+                content_type: content_type.map(str::to_owned),
+                body,
+                hmac_header,
+                reason,
+            },
         }
     }
 }
@@ -393,3 +509,6 @@ pub(crate) fn now_ms() -> i64 {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod session_tests;

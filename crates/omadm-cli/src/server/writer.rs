@@ -9,10 +9,10 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout_at};
 
-use super::gate::{Checked, Gate, Reason};
+use super::gate::{Checked, Gate, Reason, STALE_NONCE};
 use super::metrics::Metrics;
 use super::summary::SAMPLED_PER_INTERVAL;
-use crate::store::{ReportStore, StoreError};
+use crate::store::{ReportStore, SessionFinish, SessionStart, StoreError};
 
 /// What the handler hands to the writer.
 #[derive(Debug)]
@@ -21,6 +21,38 @@ pub(crate) enum Work<C> {
     Checked(Box<Checked<C>>),
     /// Already ignored.
     Ignored(Reason),
+}
+
+/// What a DM session asks of the store, in the writer's transaction (so that a session's new
+/// nonce commits in the same transaction as the tick's anti-replay states, and the gate expects
+/// it before any later tick is judged).
+#[derive(Debug)]
+pub(crate) enum SessionOp {
+    /// The device's queued commands and whether discovery ran.
+    Start { username: String },
+    /// An authenticated session ended.
+    Finish(Box<SessionFinish>),
+}
+
+/// The store's answer to a [`SessionOp`].
+#[derive(Debug)]
+pub(crate) enum SessionDone {
+    Started(SessionStart),
+    /// Whether the new nonce is in the registry (`false`: none issued, or the registry cannot
+    /// hold the device).
+    Finished(bool),
+}
+
+/// One job's work.
+enum Task<C> {
+    Message(Work<C>),
+    Session(SessionOp),
+}
+
+/// One job's answer.
+enum Done {
+    Message(Outcome),
+    Session(SessionDone),
 }
 
 /// What became of one message.
@@ -57,8 +89,13 @@ struct Job<C> {
     received_ms: i64,
     /// When the job was queued: its tick ends `period` later.
     queued: Instant,
-    work: Work<C>,
-    reply: oneshot::Sender<Outcome>,
+    work: Task<C>,
+    reply: Reply,
+}
+
+enum Reply {
+    Message(oneshot::Sender<Outcome>),
+    Session(oneshot::Sender<Option<SessionDone>>),
 }
 
 /// The handlers' side of the writer. When every clone is dropped, the writer commits what it
@@ -82,13 +119,27 @@ impl<C: Send + 'static> WriterHandle<C> {
         let job = Job {
             received_ms,
             queued: Instant::now(),
-            work,
-            reply,
+            work: Task::Message(work),
+            reply: Reply::Message(reply),
         };
         if self.tx.send(job).await.is_err() {
             return Outcome::Failed;
         }
         answer.await.unwrap_or(Outcome::Failed)
+    }
+
+    /// Runs a session's store operation in the next tick; `None` when its transaction failed
+    /// (nothing of it was kept).
+    pub(crate) async fn session(&self, op: SessionOp) -> Option<SessionDone> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            received_ms: 0,
+            queued: Instant::now(),
+            work: Task::Session(op),
+            reply: Reply::Session(reply),
+        };
+        self.tx.send(job).await.ok()?;
+        answer.await.ok().flatten()
     }
 }
 
@@ -144,18 +195,45 @@ async fn run<G: Gate>(
             break;
         };
         store = Some(owned);
-        let outcomes = match result {
+        let outcomes: Vec<Option<Done>> = match result {
             Ok(outcomes) => {
                 metrics.commit(batch.len(), took);
-                outcomes
+                outcomes.into_iter().map(Some).collect()
             }
             Err(e) => {
                 tracing::error!(error = %e, messages = batch.len(), "group commit failed; answering 503");
                 metrics.store_error(batch.len(), took);
-                vec![Outcome::Failed; batch.len()]
+                batch.iter().map(|_| None).collect()
             }
         };
-        for (job, outcome) in batch.into_iter().zip(outcomes) {
+        // The nonces sessions issued in this tick are expected from now on: before any answer
+        // is released, and before the next tick judges anything.
+        for (job, done) in batch.iter().zip(&outcomes) {
+            if let (
+                Task::Session(SessionOp::Finish(finish)),
+                Some(Done::Session(SessionDone::Finished(_))),
+            ) = (&job.work, done)
+                && let Some(nonce) = finish
+                    .next_nonce
+                    .as_deref()
+                    .and_then(|n| omadm_dmsec::Nonce::from_base64(n).ok())
+            {
+                gate.nonce_issued(&finish.username, nonce);
+            }
+        }
+        for (job, done) in batch.into_iter().zip(outcomes) {
+            let outcome = match (job.reply, done) {
+                (Reply::Session(reply), done) => {
+                    let _ = reply.send(match done {
+                        Some(Done::Session(d)) => Some(d),
+                        _ => None,
+                    });
+                    continue;
+                }
+                (Reply::Message(reply), Some(Done::Message(outcome))) => (reply, outcome),
+                (Reply::Message(reply), _) => (reply, Outcome::Failed),
+            };
+            let (reply, outcome) = outcome;
             match outcome {
                 Outcome::Stored(n) => metrics.accepted(n),
                 Outcome::Ignored(reason) => {
@@ -170,7 +248,7 @@ async fn run<G: Gate>(
             if let Some(events) = &events {
                 let _ = events.send(outcome);
             }
-            let _ = job.reply.send(outcome);
+            let _ = reply.send(outcome);
         }
     }
 }
@@ -188,7 +266,7 @@ fn commit_with_retries<G: Gate>(
     store: &mut dyn ReportStore,
     gate: &G,
     batch: &[Job<G::Claim>],
-) -> Result<Vec<Outcome>, StoreError> {
+) -> Result<Vec<Done>, StoreError> {
     let mut pause = FIRST_RETRY_PAUSE;
     let mut attempt = 1;
     loop {
@@ -212,13 +290,15 @@ fn commit<G: Gate>(
     store: &mut dyn ReportStore,
     gate: &G,
     batch: &[Job<G::Claim>],
-) -> Result<Vec<Outcome>, StoreError> {
+) -> Result<Vec<Done>, StoreError> {
     let mut tx = store.begin()?;
     let mut usernames: Vec<&str> = batch
         .iter()
         .filter_map(|job| match &job.work {
-            Work::Checked(checked) => Some(checked.message.username.as_str()),
-            Work::Ignored(_) => None,
+            Task::Message(Work::Checked(checked)) => Some(checked.message.username.as_str()),
+            Task::Message(Work::Ignored(_)) => None,
+            Task::Session(SessionOp::Start { username }) => Some(username.as_str()),
+            Task::Session(SessionOp::Finish(finish)) => Some(finish.username.as_str()),
         })
         .collect();
     usernames.sort_unstable();
@@ -227,8 +307,29 @@ fn commit<G: Gate>(
     let mut outcomes = Vec::with_capacity(batch.len());
     for job in batch {
         let outcome = match &job.work {
-            Work::Ignored(reason) => Outcome::Ignored(reason),
-            Work::Checked(checked) => {
+            Task::Session(SessionOp::Start { username }) => {
+                outcomes.push(Done::Session(SessionDone::Started(
+                    tx.session_start(username)?,
+                )));
+                continue;
+            }
+            Task::Session(SessionOp::Finish(finish)) => {
+                // The new nonce and the tick's anti-replay states commit together.
+                let written = match &finish.next_nonce {
+                    Some(nonce) => tx.set_nonce(&finish.username, nonce, finish.at_ms)?,
+                    None => false,
+                };
+                outcomes.push(Done::Session(SessionDone::Finished(
+                    tx.session_finish(finish, written)?,
+                )));
+                continue;
+            }
+            Task::Message(Work::Ignored(reason)) => Outcome::Ignored(reason),
+            // Signed with a nonce a session (or an operator) replaced after the check.
+            Task::Message(Work::Checked(checked)) if !gate.is_current(checked) => {
+                Outcome::Ignored(STALE_NONCE)
+            }
+            Task::Message(Work::Checked(checked)) => {
                 let username = &checked.message.username;
                 let state = tx.replay_state(username)?;
                 match gate.replay(checked, state.as_deref()) {
@@ -241,7 +342,7 @@ fn commit<G: Gate>(
                 }
             }
         };
-        outcomes.push(outcome);
+        outcomes.push(Done::Message(outcome));
     }
     tx.commit()?;
     Ok(outcomes)

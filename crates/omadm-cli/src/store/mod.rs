@@ -5,6 +5,7 @@ mod null;
 mod open;
 pub(crate) mod postgres;
 mod query;
+pub(crate) mod session;
 mod sqlite;
 
 use core::fmt;
@@ -13,6 +14,7 @@ pub(crate) use null::NullStore;
 pub(crate) use open::{Location, migrate, open};
 pub(crate) use postgres::PgStore;
 pub(crate) use query::{DeviceSeen, MAX_LIMIT, Registered, ReportQuery, SqliteQuery};
+pub(crate) use session::{Answered, Discovered, QueuedCommand, SessionFinish, SessionStart};
 pub(crate) use sqlite::{SqliteStore, StoredReport};
 
 /// One report of an accepted message, as stored.
@@ -81,6 +83,12 @@ pub(crate) trait ReportStore: Send {
     fn reader(&self) -> Result<Option<std::sync::Arc<dyn ReportQuery>>, StoreError> {
         Ok(None)
     }
+
+    /// Whether the store keeps DM sessions' state ([`StoreTx::session_start`] and
+    /// [`StoreTx::session_finish`]); the server refuses DM sessions on a store that does not.
+    fn supports_sessions(&self) -> bool {
+        false
+    }
 }
 
 /// One write transaction.
@@ -107,10 +115,6 @@ pub(crate) trait StoreTx {
     /// of the transaction, and locking anti-replay rows after that lock is refused (it could
     /// deadlock with another node). `Ok(false)`: the device has no registry row (a devices
     /// file's device) or the store keeps no registry (`--store none`); nothing was written.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "the DM session path of `serve` calls it")
-    )]
     fn set_nonce(
         &mut self,
         username: &str,
@@ -122,6 +126,24 @@ pub(crate) trait StoreTx {
     }
     /// Inserts one row per report of `message`.
     fn insert(&mut self, received_ms: i64, message: &AcceptedMessage) -> Result<(), StoreError>;
+    /// What a DM session of `username` starts with: the pending queued commands and whether
+    /// discovery ran.
+    fn session_start(&mut self, username: &str) -> Result<SessionStart, StoreError> {
+        let _ = username;
+        Err(StoreError::sessions_unsupported())
+    }
+    /// What an ended DM session writes besides its nonce: the answered commands and
+    /// discovery's answer; and, when [`StoreTx::set_nonce`] found no registry row
+    /// (`nonce_written` false), the devices file's device imported with the new nonce. Returns
+    /// whether the new nonce is in the registry.
+    fn session_finish(
+        &mut self,
+        finish: &SessionFinish,
+        nonce_written: bool,
+    ) -> Result<bool, StoreError> {
+        let _ = (finish, nonce_written);
+        Err(StoreError::sessions_unsupported())
+    }
     /// Makes everything durable.
     fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
@@ -149,6 +171,11 @@ impl StoreError {
             message: message.to_string(),
             retryable: true,
         }
+    }
+
+    /// The store keeps no DM session state (see [`ReportStore::supports_sessions`]).
+    pub(crate) fn sessions_unsupported() -> Self {
+        Self::new("this store keeps no DM session state (DM sessions need the SQLite store)")
     }
 
     /// Whether the transaction is worth another attempt.

@@ -12,10 +12,13 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
-use super::{AcceptedMessage, ReportQuery, ReportStore, SqliteQuery, StoreError, StoreTx};
+use super::{
+    AcceptedMessage, ReportQuery, ReportStore, SessionFinish, SessionStart, SqliteQuery,
+    StoreError, StoreTx,
+};
 
 /// The schema version this build writes and reads (`PRAGMA user_version`).
-pub(crate) const SCHEMA_VERSION: i64 = 3;
+pub(crate) const SCHEMA_VERSION: i64 = 4;
 
 /// Versions 1 and 2, written idempotently (they predate numbered steps); later versions are
 /// [`MIGRATIONS`].
@@ -56,11 +59,15 @@ CREATE INDEX IF NOT EXISTS devices_by_version ON devices (version);
 /// `(version, SQL)` after [`SCHEMA`], oldest first, each applied once in the transaction that
 /// also sets `user_version`. A released step is never edited: a change is a new row (the same
 /// numbers and meaning as PostgreSQL's migrations).
-const MIGRATIONS: &[(i64, &str)] = &[(
-    3,
-    // When the device's current nonce was set (Unix ms; NULL: set before this was recorded).
-    "ALTER TABLE devices ADD COLUMN nonce_issued_ms INTEGER;",
-)];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        3,
+        // When the device's current nonce was set (Unix ms; NULL: set before this was recorded).
+        "ALTER TABLE devices ADD COLUMN nonce_issued_ms INTEGER;",
+    ),
+    // DM sessions: the command queue and what discovery learnt.
+    (4, super::session::SQLITE_SCHEMA),
+];
 
 /// A SQLite database file.
 ///
@@ -218,6 +225,10 @@ impl ReportStore for SqliteStore {
         }))
     }
 
+    fn supports_sessions(&self) -> bool {
+        true
+    }
+
     fn reader(&self) -> Result<Option<std::sync::Arc<dyn ReportQuery>>, StoreError> {
         match self.conn.path().filter(|p| !p.is_empty()) {
             Some(path) => Ok(Some(std::sync::Arc::new(SqliteQuery::open(Path::new(
@@ -295,6 +306,18 @@ impl StoreTx for SqliteTx<'_> {
             ])?;
         }
         Ok(())
+    }
+
+    fn session_start(&mut self, username: &str) -> Result<SessionStart, StoreError> {
+        super::session::sqlite_start(&self.tx, username)
+    }
+
+    fn session_finish(
+        &mut self,
+        finish: &SessionFinish,
+        nonce_written: bool,
+    ) -> Result<bool, StoreError> {
+        super::session::sqlite_finish(&self.tx, finish, nonce_written)
     }
 
     fn commit(self: Box<Self>) -> Result<(), StoreError> {

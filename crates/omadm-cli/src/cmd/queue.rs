@@ -1,0 +1,118 @@
+//! `omadm queue`: server commands for a device's next DM session, in the SQLite store that
+//! `serve` uses (the server reads a device's pending commands when its session starts and marks
+//! each one answered, with the device's Status and a Get's results, when the session ends).
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use crate::cli::{QueueAddArgs, QueueCommand, QueueListArgs};
+use crate::error::CliError;
+use crate::out;
+use crate::server::now_ms;
+use crate::store::{Location, SqliteStore, session};
+
+pub(crate) fn run(command: &QueueCommand) -> Result<ExitCode, CliError> {
+    match command {
+        QueueCommand::Add(args) => add(args),
+        QueueCommand::List(args) => list(args),
+    }
+}
+
+fn add(args: &QueueAddArgs) -> Result<ExitCode, CliError> {
+    let command = args.command.to_ascii_lowercase();
+    if !session::COMMANDS.contains(&command.as_str()) {
+        return Err(CliError::input(format!(
+            "unknown command \"{}\": expected one of {}",
+            args.command,
+            session::COMMANDS.join(", ")
+        )));
+    }
+    if !args.uri.starts_with("./") && !args.uri.starts_with('.') {
+        return Err(CliError::input(format!(
+            "\"{}\": a node URI starts with \"./\" (e.g. ./DevDetail/SwV)",
+            args.uri
+        )));
+    }
+    let value = args.value.as_deref();
+    match (command.as_str(), value) {
+        ("replace", None) => return Err(CliError::input("replace needs a VALUE")),
+        ("get" | "delete", Some(_)) => {
+            return Err(CliError::input(format!("{command} takes no VALUE")));
+        }
+        _ => {}
+    }
+    let format = matches!(command.as_str(), "replace" | "add").then_some(args.format.as_str());
+    let conn = open(args.db.as_path())?;
+    let id = session::sqlite_enqueue(
+        &conn,
+        &args.device,
+        now_ms(),
+        &command,
+        &args.uri,
+        value,
+        format,
+    )
+    .map_err(|e| CliError::failure(format!("{}: {e}", args.db.display())))?;
+    out(&format!(
+        "queued #{id} for {}: {command} {}\n",
+        args.device, args.uri
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(args: &QueueListArgs) -> Result<ExitCode, CliError> {
+    let conn = open(args.db.as_path())?;
+    let rows = session::sqlite_list(&conn, args.device.as_deref())
+        .map_err(|e| CliError::failure(format!("{}: {e}", args.db.display())))?;
+    let mut text = String::new();
+    for row in &rows {
+        if args.json {
+            let line = serde_json::to_string(row)
+                .map_err(|e| CliError::failure(format!("cannot encode: {e}")))?;
+            text.push_str(&line);
+            text.push('\n');
+        } else {
+            let _ = writeln!(
+                text,
+                "#{}\t{}\t{} {}{}\t{}{}{}",
+                row.id,
+                row.username,
+                row.command,
+                row.uri,
+                row.data
+                    .as_deref()
+                    .map(|d| format!(" {d}"))
+                    .unwrap_or_default(),
+                row.state,
+                row.status.map(|s| format!(" {s}")).unwrap_or_default(),
+                row.results
+                    .as_deref()
+                    .map(|r| format!(" {r}"))
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    out(&text);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The SQLite file (created, with the schema, if missing); a PostgreSQL URL is refused.
+fn open(db: &std::path::Path) -> Result<rusqlite::Connection, CliError> {
+    match Location::parse(db) {
+        Location::Postgres(_) => Err(CliError::input(
+            "the command queue lives in the SQLite store only (DM sessions are served with \
+             --db FILE)",
+        )),
+        Location::Sqlite(path) => {
+            drop(
+                SqliteStore::open(&path)
+                    .map_err(|e| CliError::input(format!("cannot open {}: {e}", path.display())))?,
+            );
+            let conn = rusqlite::Connection::open(&path)
+                .map_err(|e| CliError::input(format!("cannot open {}: {e}", path.display())))?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))
+                .map_err(|e| CliError::failure(format!("{}: {e}", path.display())))?;
+            Ok(conn)
+        }
+    }
+}

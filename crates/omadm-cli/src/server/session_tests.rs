@@ -1,0 +1,354 @@
+//! The session path of the server over HTTP on 127.0.0.1, with the real gate (`ServerSide`),
+//! the SQLite store and the `omadm-session` client engine: a session rotates the nonce, the
+//! sessionless verifier takes the new one at once and ignores the old one; a replayed package 1
+//! is challenged; queued commands are delivered; discovery is recorded.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::body::Bytes;
+use omadm_dmsec::Nonce;
+use omadm_emitter::SessionlessReport;
+use omadm_session::{
+    AuthPin, ClientConfig, ClientEvent, ClientSession, EndReason, SessionEnd, Transmit,
+};
+use omadm_syncml::{CmdRef, Command, Format, MEDIA_TYPE_XML};
+use tokio::sync::mpsc;
+
+use super::*;
+use crate::client::{Client, Target};
+use crate::cmd::emit::{Overrides, emitter_for, username_of};
+use crate::cmd::session::{exchange, tree};
+use crate::config::Devices;
+use crate::store::{SqliteStore, session};
+use crate::verification::ServerSide;
+
+const SERVER_URI: &str = "http://127.0.0.1/dm";
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    devices: Devices,
+    running: Running,
+    url: String,
+    events: mpsc::UnboundedReceiver<Outcome>,
+}
+
+fn devices(dir: &Path) -> Devices {
+    let nonce = Nonce::new(&[7u8; 16]).unwrap().to_base64();
+    let text = format!(
+        "[[device]]\nusername = \"dev1\"\ndevice_id = \"IMEI:1\"\n\
+         secret = \"correct horse battery\"\nnonce = \"{nonce}\"\n"
+    );
+    let path = dir.join("devices.toml");
+    std::fs::write(&path, &text).unwrap();
+    Devices::parse(&path, &text).unwrap()
+}
+
+async fn harness(auth: SessionAuthMode, discovery: bool) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let devices = devices(dir.path());
+    let store = SqliteStore::open(&db).unwrap();
+    let gate = Arc::new(ServerSide::new(&devices, 16 * 1024).unwrap());
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap());
+    config.tick.period = Duration::from_millis(2);
+    config.summary_interval = None;
+    config.sessions.auth = auth;
+    config.sessions.discovery = discovery;
+    let (tx, events) = mpsc::unbounded_channel();
+    let running = start(&config, gate, Box::new(store), Some(tx))
+        .await
+        .unwrap();
+    let url = format!("http://{}/dm", running.addr);
+    Harness {
+        _dir: dir,
+        db,
+        devices,
+        running,
+        url,
+        events,
+    }
+}
+
+impl Harness {
+    fn client(
+        &self,
+        nonce: Nonce,
+        session_id: &str,
+        pin: AuthPin,
+    ) -> ClientSession<omadm_session::MemoryTree> {
+        let device = self.devices.require("dev1").unwrap();
+        let config = ClientConfig::new(
+            username_of(&self.devices, device).unwrap(),
+            device.secret.clone().unwrap(),
+            pin,
+            nonce,
+            SERVER_URI,
+            device.device_id.clone(),
+            session_id.to_owned(),
+        );
+        ClientSession::new(config, tree(device)).unwrap()
+    }
+
+    /// A whole session; returns how it ended, the client's events and what it sent.
+    async fn session(
+        &self,
+        nonce: Nonce,
+        session_id: &str,
+        pin: AuthPin,
+    ) -> (SessionEnd, Vec<ClientEvent>, Vec<Transmit>) {
+        let mut client = self.client(nonce, session_id, pin);
+        let mut http = Client::new(Target::parse(&self.url).unwrap(), Duration::from_secs(5));
+        let mut sent = Vec::new();
+        exchange(&mut client, &mut http, &self.url, Some(&mut sent))
+            .await
+            .unwrap();
+        let mut events = Vec::new();
+        let mut end = None;
+        while let Some(e) = client.poll_event() {
+            if let ClientEvent::Ended(x) = &e {
+                end = Some(x.clone());
+            }
+            events.push(e);
+        }
+        (end.expect("the session ended"), events, sent)
+    }
+
+    /// Posts a sessionless report of dev1 signed with `nonce`; returns the writer's outcome.
+    async fn report(&mut self, nonce: Nonce, msg_id: u32) -> Outcome {
+        let device = self.devices.require("dev1").unwrap();
+        let mut emitter = emitter_for(
+            &self.devices,
+            device,
+            SERVER_URI,
+            Overrides::default(),
+            msg_id,
+            Some(nonce),
+        )
+        .unwrap();
+        let report = SessionlessReport::new(
+            Some("./Ext/Battery".to_owned().into()),
+            "urn:oma:mo:battery:1.0".to_owned(),
+            Format::from_token("int".to_owned()),
+            None,
+            "42".to_owned(),
+        )
+        .unwrap();
+        let message = emitter.emit(&[report]).unwrap().messages.remove(0);
+        let mut http = Client::new(Target::parse(&self.url).unwrap(), Duration::from_secs(5));
+        let delivery = http
+            .post(
+                &Bytes::from(message.body),
+                MEDIA_TYPE_XML,
+                &message.headers,
+                0,
+            )
+            .await;
+        assert_eq!(delivery.status.unwrap().as_u16(), 204);
+        tokio::time::timeout(Duration::from_secs(5), self.events.recv())
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    fn conn(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(&self.db).unwrap()
+    }
+
+    fn registry_nonce(&self) -> Option<String> {
+        self.conn()
+            .query_row(
+                "SELECT nonce FROM devices WHERE username = 'dev1'",
+                [],
+                |r| r.get(0),
+            )
+            .ok()
+    }
+}
+
+fn initial_nonce() -> Nonce {
+    Nonce::new(&[7u8; 16]).unwrap()
+}
+
+/// The SyncHdr Status code of a server message.
+fn header_status(body: &[u8]) -> u16 {
+    let msg = omadm_xml::decode(body, &omadm_xml::Limits::DEFAULT).unwrap();
+    msg.body
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            Command::Status(s) if s.cmd_ref == CmdRef::SYNC_HDR => Some(s.data.get()),
+            _ => None,
+        })
+        .expect("a SyncHdr status")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_rotates_the_nonce_and_the_verifier_follows_at_once() {
+    for pin in [AuthPin::HMAC_SHA256, AuthPin::Md5] {
+        let mode = if pin == AuthPin::Md5 {
+            SessionAuthMode::Md5
+        } else {
+            SessionAuthMode::Hmac
+        };
+        let mut h = harness(mode, true).await;
+        let old = initial_nonce();
+        assert_eq!(h.report(old, 1).await, Outcome::Stored(1), "{pin:?}");
+
+        let (end, _, _) = h.session(old, "1", pin).await;
+        assert_eq!(end.reason, EndReason::Completed, "{pin:?}");
+        assert!(end.authenticated);
+        let new = end.next_nonce.expect("a new nonce");
+        assert_ne!(new, old);
+        // Written to the registry (the file's device imported), in the writer's transaction.
+        assert_eq!(h.registry_nonce(), Some(new.to_base64()), "{pin:?}");
+
+        // The running server expects the new nonce at once, and no longer the old one.
+        assert_eq!(h.report(new, 1).await, Outcome::Stored(1), "{pin:?}");
+        assert_eq!(
+            h.report(old, 2).await,
+            Outcome::Ignored("bad-mac"),
+            "{pin:?}"
+        );
+        assert_eq!(h.report(new, 2).await, Outcome::Stored(1), "{pin:?}");
+        h.running.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_package_1_is_challenged_not_accepted() {
+    let h = harness(SessionAuthMode::Md5, false).await;
+    let (end, _, sent) = h.session(initial_nonce(), "7", AuthPin::Md5).await;
+    assert_eq!(end.reason, EndReason::Completed);
+    let package1 = &sent[0];
+    // The same bytes again, after the session ended: a new session, whose credential was built
+    // with the nonce the first session replaced.
+    let mut http = Client::new(Target::parse(&h.url).unwrap(), Duration::from_secs(5));
+    let (status, answer) = http
+        .request(
+            &Bytes::from(package1.body.clone()),
+            package1.content_type,
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(status.as_u16(), 200);
+    let code = header_status(&answer);
+    assert!(
+        code == 401 || code == 407,
+        "replayed package 1 answered {code}"
+    );
+    // And while a session is live (a queued command keeps it open after package 2), its
+    // package 1 again is out of sequence: refused.
+    session::sqlite_enqueue(&h.conn(), "dev1", 1, "get", "./DevDetail/SwV", None, None).unwrap();
+    let mut client = h.client(end.next_nonce.unwrap(), "8", AuthPin::Md5);
+    let first = client.poll_transmit().unwrap();
+    let (status, answer) = http
+        .request(&Bytes::from(first.body.clone()), first.content_type, &[])
+        .await
+        .unwrap();
+    assert_eq!(status.as_u16(), 200);
+    assert_eq!(header_status(&answer), 212);
+    let (status, _) = http
+        .request(&Bytes::from(first.body.clone()), first.content_type, &[])
+        .await
+        .unwrap();
+    assert_eq!(status.as_u16(), 400);
+    h.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_commands_are_delivered_and_discovery_is_recorded_once() {
+    let h = harness(SessionAuthMode::Hmac, true).await;
+    let conn = h.conn();
+    let get =
+        session::sqlite_enqueue(&conn, "dev1", 1, "get", "./DevDetail/SwV", None, None).unwrap();
+    let replace = session::sqlite_enqueue(
+        &conn,
+        "dev1",
+        2,
+        "replace",
+        "./DevDetail/Ext/Note",
+        Some("hello"),
+        None,
+    )
+    .unwrap();
+    let (end, events, _) = h.session(initial_nonce(), "1", AuthPin::HMAC_SHA256).await;
+    assert_eq!(end.reason, EndReason::Completed);
+    let executed: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            ClientEvent::Executed { cmd, .. } => Some(*cmd),
+            _ => None,
+        })
+        .collect();
+    // The queue's Get and Replace, then discovery's Get.
+    assert_eq!(executed, ["Get", "Replace", "Get"], "{events:?}");
+    let rows = session::sqlite_list(&conn, Some("dev1")).unwrap();
+    let by_id = |id| rows.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(by_id(get).state, "done");
+    assert_eq!(by_id(get).status, Some(200));
+    let results = by_id(get).results.as_deref().unwrap();
+    assert!(results.contains(env!("CARGO_PKG_VERSION")), "{results}");
+    assert_eq!(by_id(replace).state, "done");
+    assert!(by_id(replace).status.is_some());
+    let discovered = session::sqlite_discovery(&conn, "dev1").unwrap().unwrap();
+    assert_eq!(discovered.supported, Some(true));
+    assert_eq!(discovered.status, Some(200));
+
+    // The second session: nothing queued, discovery not run again.
+    let (end2, events2, _) = h
+        .session(end.next_nonce.unwrap(), "2", AuthPin::HMAC_SHA256)
+        .await;
+    assert_eq!(end2.reason, EndReason::Completed);
+    assert!(
+        !events2
+            .iter()
+            .any(|e| matches!(e, ClientEvent::Executed { .. })),
+        "{events2:?}"
+    );
+    h.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_on_a_store_without_session_state_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let devices = devices(dir.path());
+    let gate = Arc::new(ServerSide::new(&devices, 16 * 1024).unwrap());
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap());
+    config.summary_interval = None;
+    let running = start(
+        &config,
+        gate,
+        Box::new(crate::store::NullStore::default()),
+        None,
+    )
+    .await
+    .unwrap();
+    let url = format!("http://{}/dm", running.addr);
+    let h = Harness {
+        _dir: dir,
+        db: std::path::PathBuf::new(),
+        devices,
+        running,
+        url,
+        events: mpsc::unbounded_channel().1,
+    };
+    let mut client = h.client(initial_nonce(), "1", AuthPin::HMAC_SHA256);
+    let first = client.poll_transmit().unwrap();
+    let headers: Vec<(&str, String)> = first
+        .hmac
+        .map(|v| vec![(omadm_dmsec::HMAC_HEADER, v)])
+        .unwrap_or_default();
+    let mut http = Client::new(Target::parse(&h.url).unwrap(), Duration::from_secs(5));
+    let (status, _) = http
+        .request(&Bytes::from(first.body), first.content_type, &headers)
+        .await
+        .unwrap();
+    assert_eq!(status.as_u16(), 501);
+    h.running.shutdown().await;
+}

@@ -1,8 +1,9 @@
 //! `omadm demo`: a server in-process on 127.0.0.1 with a temporary database and generated
 //! devices; good reports from several devices (one of them speaking WBXML), then a replayed, a
 //! forged, a tampered (XML and WBXML), a mislabelled, an unknown-device and an oversize message;
-//! what was stored and what was ignored and why. Exit 0 only if every outcome is the expected
-//! one.
+//! then DM sessions on the same endpoint (challenge, authentication, discovery, a new nonce) and
+//! reports signed with the new and the old nonce (`lifecycle`); what was stored and what was
+//! ignored and why. Exit 0 only if every outcome is the expected one.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -118,6 +119,27 @@ fn write_devices(dir: &Path) -> Result<Files, CliError> {
             digest.expose_base64()
         );
     }
+    // dev6 joins the fleet for the session lifecycle: its device holds the nonce of its
+    // provisioning profile, the server another one (rotated since).
+    {
+        let username = lifecycle::NEW_DEVICE;
+        let secret = random_hex(16)?;
+        let digest =
+            SecretDigest::compute(Algorithm::Sha256, username, &Secret::from(secret.as_str()));
+        let _ = write!(
+            client,
+            "[[device]]\nusername  = \"{username}\"\ndevice_id = \"IMEI:356938035643806\"\n\
+             secret    = \"{secret}\"\nnonce     = \"{}\"\n\n",
+            random_nonce()?
+        );
+        let _ = write!(
+            server,
+            "[[device]]\nusername      = \"{username}\"\ndevice_id     = \"IMEI:356938035643806\"\n\
+             secret_digest = \"{}\"\nnonce         = \"{}\"\n\n",
+            digest.expose_base64(),
+            random_nonce()?
+        );
+    }
     let client_dev1_nonce = nonce_of(&client, "dev1")?;
     let attacker = format!(
         "[[device]]\nusername  = \"dev1\"\ndevice_id = \"IMEI:356938035643801\"\n\
@@ -214,6 +236,8 @@ async fn demo(
             ));
         }
     }
+    let lifecycle = lifecycle::run(files, &url, &db, &mut events, &mut text).await?;
+    wrong.extend(lifecycle.wrong);
     let metrics = running.metrics.snapshot();
     if let Some(page) = running.metrics_addr {
         // What was said so far now, then the page for as long as asked.
@@ -236,7 +260,8 @@ async fn demo(
         .map_err(|e| CliError::failure(format!("cannot read {}: {e}", db.display())))?;
     let _ = write!(
         text,
-        "\nEvery POST got the same answer, 204 No Content, released after the group commit.\n\n\
+        "\nEvery sessionless POST got the same answer, 204 No Content, released after the group \
+         commit;\nDM session messages got the server's DM replies.\n\n\
          What the database holds ({} reports):\n",
         rows.len()
     );
@@ -284,7 +309,8 @@ async fn demo(
             Expect::Stored(n) => n,
             Expect::Ignored(_) => 0,
         })
-        .sum();
+        .sum::<usize>()
+        + lifecycle.stored;
     if rows.len() != stored_expected {
         wrong.push(format!(
             "the database holds {} reports, expected {stored_expected}",
@@ -321,6 +347,18 @@ fn first_message(
     max_msg_size: Option<usize>,
     msg_id: u32,
 ) -> Result<Emitted, CliError> {
+    signed_message(devices, username, reports, max_msg_size, msg_id, None)
+}
+
+/// [`first_message`] signed with `nonce` instead of the devices file's.
+fn signed_message(
+    devices: &Devices,
+    username: &str,
+    reports: &[SessionlessReport<'static>],
+    max_msg_size: Option<usize>,
+    msg_id: u32,
+    nonce: Option<Nonce>,
+) -> Result<Emitted, CliError> {
     let device = devices.require(username)?;
     let mut emitter = emitter_for(
         devices,
@@ -331,7 +369,7 @@ fn first_message(
             ..Overrides::default()
         },
         msg_id,
-        None,
+        nonce,
     )?;
     let emission = emitter
         .emit(reports)
@@ -534,6 +572,8 @@ fn nonce_of(text: &str, username: &str) -> Result<String, CliError> {
         .map(str::to_owned)
         .ok_or_else(|| CliError::failure("demo: nonce missing"))
 }
+
+mod lifecycle;
 
 const fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }

@@ -237,7 +237,6 @@ pub(crate) fn sqlite_list(
 }
 
 /// What discovery recorded for `username`.
-#[cfg(test)]
 pub(crate) fn sqlite_discovery(
     conn: &rusqlite::Connection,
     username: &str,

@@ -15,7 +15,12 @@ fn demo_passes() {
         "valid (WBXML)",
         "tampered WBXML",
         "stored (2 reports)",
-        "What the database holds (11 reports)",
+        "What the database holds (13 reports)",
+        // The session lifecycle: challenged, authenticated, discovered, a new nonce, with
+        // which a report is stored while one with the old nonce is ignored.
+        "challenged (401), authenticated, discovered: SessionlessRpt = true, new nonce issued",
+        "report signed with the new nonce (MsgID 1)       stored (1 report)",
+        "report still signed with the old nonce (MsgID 1) ignored: bad-mac",
         "demo passed",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");

@@ -728,16 +728,18 @@ fn headless_chromium_shows_the_demo_traffic() {
         .expect("the demo prints its status page URL");
     let dir = tempfile::tempdir().unwrap();
     let dom = headless(&url, "--dump-dom", &dir.path().join("profile"));
-    // The demo stores 2 reports from each of dev1..dev5 (dev5 in WBXML) and 1 more from dev1.
-    assert_eq!(dom.matches("<tr class=\"report\">").count(), 11, "{dom}");
-    assert_eq!(dom.matches("<tr class=\"device\">").count(), 5, "{dom}");
+    // The demo stores 2 reports from each of dev1..dev5 (dev5 in WBXML) and 1 more from dev1;
+    // after the DM sessions, 1 from dev6 and 1 more from dev1, signed with their new nonces.
+    assert_eq!(dom.matches("<tr class=\"report\">").count(), 13, "{dom}");
+    assert_eq!(dom.matches("<tr class=\"device\">").count(), 6, "{dom}");
     assert!(
         dom.contains("t=61C; zone=&lt;cpu&gt; &amp; ]]&gt; ok"),
         "{dom}"
     );
     for (reason, n) in [
         ("replayed", 1),
-        ("bad-mac", 3),
+        // 3, and the two reports still signed with the nonce a session replaced.
+        ("bad-mac", 5),
         ("media-type-mismatch", 1),
         ("unknown-device", 1),
         ("too-large", 1),
@@ -745,8 +747,8 @@ fn headless_chromium_shows_the_demo_traffic() {
         assert_ignored_row(&dom, reason, n);
     }
     assert!(
-        dom.contains("data-value=\"6\">6<small>last minute"),
-        "6 accepted: {dom}"
+        dom.contains("data-value=\"8\">8<small>last minute"),
+        "8 accepted: {dom}"
     );
 
     let shot = target_dir().join("status-page.png");

@@ -81,8 +81,18 @@ impl Harness {
         session_id: &str,
         pin: AuthPin,
     ) -> ClientSession<omadm_session::MemoryTree> {
+        self.client_in(nonce, session_id, pin, omadm_session::Encoding::Xml)
+    }
+
+    fn client_in(
+        &self,
+        nonce: Nonce,
+        session_id: &str,
+        pin: AuthPin,
+        encoding: omadm_session::Encoding,
+    ) -> ClientSession<omadm_session::MemoryTree> {
         let device = self.devices.require("dev1").unwrap();
-        let config = ClientConfig::new(
+        let mut config = ClientConfig::new(
             username_of(&self.devices, device).unwrap(),
             device.secret.clone().unwrap(),
             pin,
@@ -91,6 +101,7 @@ impl Harness {
             device.device_id.clone(),
             session_id.to_owned(),
         );
+        config.encoding = encoding;
         ClientSession::new(config, tree(device)).unwrap()
     }
 
@@ -351,4 +362,97 @@ async fn sessions_on_a_store_without_session_state_are_refused() {
         .unwrap();
     assert_eq!(status.as_u16(), 501);
     h.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wbxml_session_is_answered_in_wbxml() {
+    let mut h = harness(SessionAuthMode::Hmac, true).await;
+    let mut client = h.client_in(
+        initial_nonce(),
+        "9",
+        AuthPin::HMAC_SHA256,
+        omadm_session::Encoding::Wbxml,
+    );
+    let mut http = Client::new(Target::parse(&h.url).unwrap(), Duration::from_secs(5));
+    let mut replies = Vec::new();
+    while let Some(t) = client.poll_transmit() {
+        assert_eq!(t.content_type, omadm_syncml::MEDIA_TYPE_WBXML);
+        let headers: Vec<(&str, String)> = t
+            .hmac
+            .map(|v| vec![(omadm_dmsec::HMAC_HEADER, v)])
+            .unwrap_or_default();
+        let (status, answer) = http
+            .request(&Bytes::from(t.body), t.content_type, &headers)
+            .await
+            .unwrap();
+        assert_eq!(status.as_u16(), 200);
+        // A WBXML document (its version byte), not XML.
+        assert!(matches!(answer.first(), Some(1..=3)), "{answer:?}");
+        replies.push(answer.clone());
+        client.handle_message(&answer).unwrap();
+    }
+    let mut end = None;
+    while let Some(e) = client.poll_event() {
+        if let ClientEvent::Ended(x) = e {
+            end = Some(x);
+        }
+    }
+    let end = end.unwrap();
+    assert_eq!(end.reason, EndReason::Completed);
+    let new = end.next_nonce.unwrap();
+    assert_eq!(h.registry_nonce(), Some(new.to_base64()));
+    assert_eq!(h.report(new, 1).await, Outcome::Stored(1));
+    h.running.shutdown().await;
+}
+
+/// A report checked with the old nonce, then committed after a session's new nonce was
+/// committed, is not stored: the writer judges it against the nonce the gate holds then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_checked_before_a_rotation_and_committed_after_it_is_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let devices = devices(dir.path());
+    let gate = Arc::new(ServerSide::new(&devices, 16 * 1024).unwrap());
+    let store = SqliteStore::open(&dir.path().join("db.sqlite")).unwrap();
+    let (writer, task) = writer::spawn(
+        Arc::clone(&gate),
+        Box::new(store),
+        Arc::new(Metrics::default()),
+        Tick::default(),
+        None,
+    );
+    let device = devices.require("dev1").unwrap();
+    let body = |msg_id| {
+        let mut emitter = emitter_for(
+            &devices,
+            device,
+            SERVER_URI,
+            Overrides::default(),
+            msg_id,
+            None,
+        )
+        .unwrap();
+        let report = SessionlessReport::new(
+            None,
+            "urn:x:y".to_owned(),
+            Format::from_token("chr".to_owned()),
+            None,
+            "x".to_owned(),
+        )
+        .unwrap();
+        emitter.emit(&[report]).unwrap().messages.remove(0).body
+    };
+    let transport = Transport::default();
+    let first = gate.check(&body(1), &transport).unwrap();
+    let second = gate.check(&body(2), &transport).unwrap();
+    assert_eq!(
+        writer.submit(0, Work::Checked(Box::new(first))).await,
+        Outcome::Stored(1)
+    );
+    gate.nonce_issued("dev1", Nonce::new(&[9u8; 16]).unwrap());
+    assert_eq!(
+        writer.submit(0, Work::Checked(Box::new(second))).await,
+        Outcome::Ignored(super::gate::STALE_NONCE)
+    );
+    drop(writer);
+    task.await.unwrap();
 }

@@ -15,6 +15,7 @@ mod inspect_lint;
 mod multinode;
 mod registry;
 mod send_serve;
+mod serve_session;
 mod session;
 mod status;
 mod verify;

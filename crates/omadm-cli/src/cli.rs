@@ -244,6 +244,15 @@ pub(crate) struct ServeArgs {
     /// Do not run discovery (a Get of ./DevDetail/SessionlessRpt) in a device's first session.
     #[arg(long)]
     pub(crate) no_discovery: bool,
+    /// Discovery also reads this placeholder node (the MO's, e.g. ./Vendor/MO/SessionlessRpt)
+    /// and, when the device supports the feature and the placeholder answers 200, sets the
+    /// --discovery-set nodes in one Replace.
+    #[arg(long, value_name = "URI", conflicts_with = "no_discovery")]
+    pub(crate) discovery_placeholder: Option<String>,
+    /// A node discovery sets (repeatable): URI=VALUE, or URI=FORMAT:VALUE with FORMAT one of
+    /// chr, int, bool (default chr).
+    #[arg(long, value_name = "URI=VALUE", requires = "discovery_placeholder")]
+    pub(crate) discovery_set: Vec<String>,
 }
 
 /// How `serve` writes its log lines (to stderr).

@@ -5,6 +5,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use omadm_session::NodeValue;
+use omadm_session::discovery::DiscoveryTarget;
+
 use crate::cli::{ServeArgs, SessionAuth, StoreKind};
 use crate::config::Devices;
 use crate::error::{CliError, io_reason};
@@ -71,6 +74,7 @@ pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
                 SessionAuth::Md5 => SessionAuthMode::Md5,
             },
             discovery: !args.no_discovery,
+            discovery_target: discovery_target(args)?,
             ..SessionConfig::new(args.max_msg_size)
         },
         ..ServerConfig::new(args.listen)
@@ -112,6 +116,38 @@ pub(crate) fn seconds(flag: &str, secs: f64) -> Result<Duration, CliError> {
         .ok()
         .filter(|d| !d.is_zero())
         .ok_or_else(|| CliError::input(format!("{flag}: expected a positive number of seconds")))
+}
+
+/// `--discovery-placeholder` and its `--discovery-set` nodes.
+fn discovery_target(args: &ServeArgs) -> Result<Option<DiscoveryTarget>, CliError> {
+    let Some(placeholder) = &args.discovery_placeholder else {
+        return Ok(None);
+    };
+    let node_uri = |uri: &str, flag: &str| {
+        if uri.starts_with("./") {
+            Ok(())
+        } else {
+            Err(CliError::input(format!(
+                "{flag}: \"{uri}\" is not a node URI (it starts with \"./\")"
+            )))
+        }
+    };
+    node_uri(placeholder, "--discovery-placeholder")?;
+    let mut nodes = Vec::with_capacity(args.discovery_set.len());
+    for set in &args.discovery_set {
+        let (uri, value) = set.split_once('=').ok_or_else(|| {
+            CliError::input(format!(
+                "--discovery-set: expected URI=VALUE, got \"{set}\""
+            ))
+        })?;
+        node_uri(uri, "--discovery-set")?;
+        let (format, data) = match value.split_once(':') {
+            Some((f @ ("chr" | "int" | "bool"), data)) => (f, data),
+            _ => ("chr", value),
+        };
+        nodes.push((uri.to_owned(), NodeValue::leaf(format, data)));
+    }
+    Ok(Some(DiscoveryTarget::new(placeholder.clone(), nodes)))
 }
 
 /// `--summary-interval`: 0 for none, else a positive number of seconds.

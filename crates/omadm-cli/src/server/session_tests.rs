@@ -49,6 +49,14 @@ fn devices(dir: &Path) -> Devices {
 }
 
 async fn harness(auth: SessionAuthMode, discovery: bool) -> Harness {
+    harness_with(auth, discovery, None).await
+}
+
+async fn harness_with(
+    auth: SessionAuthMode,
+    discovery: bool,
+    target: Option<omadm_session::discovery::DiscoveryTarget>,
+) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite");
     let devices = devices(dir.path());
@@ -59,6 +67,7 @@ async fn harness(auth: SessionAuthMode, discovery: bool) -> Harness {
     config.summary_interval = None;
     config.sessions.auth = auth;
     config.sessions.discovery = discovery;
+    config.sessions.discovery_target = target;
     let (tx, events) = mpsc::unbounded_channel();
     let running = start(&config, gate, Box::new(store), Some(tx))
         .await
@@ -455,4 +464,47 @@ async fn a_report_checked_before_a_rotation_and_committed_after_it_is_stale() {
     );
     drop(writer);
     task.await.unwrap();
+}
+
+/// With a target, discovery reads the placeholder and, the device supporting the feature,
+/// sets the target's nodes; the enabling Replace's Status is recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_enables_through_the_placeholder() {
+    use omadm_session::NodeValue;
+    use omadm_session::discovery::DiscoveryTarget;
+
+    const PLACEHOLDER: &str = "./Vendor/MO/SessionlessRpt";
+    const ENABLE: &str = "./Vendor/MO/SessionlessRpt/Enabled";
+    let target = DiscoveryTarget::new(
+        PLACEHOLDER,
+        vec![(ENABLE.to_owned(), NodeValue::leaf("bool", "true"))],
+    );
+    let h = harness_with(SessionAuthMode::Hmac, true, Some(target)).await;
+    let device = h.devices.require("dev1").unwrap();
+    let mut tree = tree(device);
+    tree.set(PLACEHOLDER, NodeValue::interior());
+    tree.set(ENABLE, NodeValue::leaf("bool", "false"));
+    let config = ClientConfig::new(
+        username_of(&h.devices, device).unwrap(),
+        device.secret.clone().unwrap(),
+        AuthPin::HMAC_SHA256,
+        initial_nonce(),
+        SERVER_URI,
+        device.device_id.clone(),
+        "5".to_owned(),
+    );
+    let mut client = ClientSession::new(config, tree).unwrap();
+    let mut http = Client::new(Target::parse(&h.url).unwrap(), Duration::from_secs(5));
+    exchange(&mut client, &mut http, &h.url, None)
+        .await
+        .unwrap();
+    let tree = client.into_tree();
+    assert_eq!(tree.value(ENABLE).map(|v| v.data.as_str()), Some("true"));
+    let discovered = session::sqlite_discovery(&h.conn(), "dev1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(discovered.supported, Some(true));
+    assert_eq!(discovered.placeholder, Some(true));
+    assert_eq!(discovered.enabling_status, Some(200));
+    h.running.shutdown().await;
 }

@@ -1,10 +1,12 @@
 //! Fuzzes omadm-wbxml's decoder on arbitrary bytes: no panic; the header scan agrees with the
 //! full decode (header, Cred Data span) and resuming from it returns exactly what the full decode
-//! returns; a span lies in the input and holds the Cred Data. And the differential with the XML
-//! codec: whatever omadm-xml decodes, WBXML-encoded, decodes with omadm-wbxml to the same model.
+//! returns; a span lies in the input and holds the Cred Data; the decoder's shortcuts change
+//! nothing (the general token loop alone returns the same, errors included). And the
+//! differential with the XML codec: whatever omadm-xml decodes, WBXML-encoded, decodes with omadm-wbxml to the same model.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use omadm_wbxml::__private::decode_located_general;
 use omadm_wbxml::{Limits, decode, decode_header, decode_located, encode};
 
 /// Small limits, so that the fuzzer reaches them.
@@ -18,6 +20,7 @@ const LIMITS: Limits = Limits::DEFAULT
 fuzz_target!(|data: &[u8]| {
     let full = decode_located(data, &LIMITS);
     let head = decode_header(data, &LIMITS);
+    assert_eq!(full, decode_located_general(data, &LIMITS), "shortcuts vs general loop");
     if let Ok(d) = &full {
         assert!(data.len() <= LIMITS.max_size);
         let head = head

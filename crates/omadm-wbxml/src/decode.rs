@@ -105,7 +105,7 @@ impl Eq for Resume<'_> {}
 /// Any input that is not a well-formed SyncML DM WBXML document within `limits`; see
 /// [`ErrorKind`].
 pub fn decode<'a>(input: &'a [u8], limits: &Limits) -> Result<SyncMl<'a>> {
-    decode_located(input, limits).map(|d| d.message)
+    decode_with(input, limits, true, |message, _| message)
 }
 
 /// Decodes a message like [`decode`] and also reports the span of the `SyncHdr/Cred/Data`
@@ -115,7 +115,42 @@ pub fn decode<'a>(input: &'a [u8], limits: &Limits) -> Result<SyncMl<'a>> {
 ///
 /// As [`decode`].
 pub fn decode_located<'a>(input: &'a [u8], limits: &Limits) -> Result<Decoded<'a>> {
-    decode_header(input, limits)?.into_body()
+    decode_with(input, limits, true, |message, cred_data| Decoded {
+        message,
+        cred_data,
+    })
+}
+
+/// [`decode_located`] without the shortcuts for the usual shapes: every token goes through the
+/// general token loop. The differential law (tests and the `wbxml_decode` fuzz target) holds
+/// the two equal, errors included; not for use otherwise.
+#[doc(hidden)]
+pub fn decode_located_general<'a>(input: &'a [u8], limits: &Limits) -> Result<Decoded<'a>> {
+    decode_with(input, limits, false, |message, cred_data| Decoded {
+        message,
+        cred_data,
+    })
+}
+
+/// The whole decode: what [`decode_header`] and [`DecodedHeader::into_body`] do one after the
+/// other, in one frame (a message is about 700 bytes: this saves moving it through a
+/// `DecodedHeader`).
+#[inline(always)]
+fn decode_with<'a, T>(
+    input: &'a [u8],
+    limits: &Limits,
+    shortcuts: bool,
+    done: impl FnOnce(SyncMl<'a>, Option<CredSpan>) -> T,
+) -> Result<T> {
+    let mut d = Decoder::new(input, limits)?;
+    d.shortcuts = shortcuts;
+    d.document_header()?;
+    d.root()?;
+    let (hdr, cred_data) = d.first_header()?;
+    let version = d.version(&hdr);
+    let body = d.rest_of_root()?;
+    d.epilog()?;
+    Ok(done(SyncMl { version, hdr, body }, cred_data))
 }
 
 /// Decodes only the document header, the root and the `SyncHdr`, and stops right after the
@@ -287,6 +322,17 @@ macro_rules! once {
     }};
 }
 
+/// Reads a single-occurrence child once, straight into its slot: `$fill` reads the element into
+/// the `$init` value put there (a `Meta` or a `Cred` is a few hundred bytes, not moved around).
+macro_rules! once_into {
+    ($self:ident, $slot:expr, $tag:expr, $init:expr, $fill:ident) => {{
+        if $slot.is_some() {
+            return Err($self.err_in_parent(ErrorKind::DuplicateElement, $tag.at));
+        }
+        $self.$fill($slot.insert($init))?
+    }};
+}
+
 /// Reads an empty flag element once.
 macro_rules! flag {
     ($self:ident, $flag:expr, $tag:expr) => {{
@@ -311,10 +357,13 @@ struct Decoder<'a> {
     id_version: Option<SyncMlVersion>,
     /// The open elements, innermost last (`depth` of them are open; the one above was the last
     /// closed).
-    stack: Vec<El>,
+    stack: [El; Limits::MAX_DEPTH],
     depth: usize,
     /// The innermost element had no content: the next event is its end.
     pending_end: bool,
+    /// Whether the shortcuts for the usual shapes are taken (always, but for the differential
+    /// law that holds them to the general token loop).
+    shortcuts: bool,
     elements: usize,
     max_depth: usize,
     max_elements: usize,
@@ -337,9 +386,10 @@ impl<'a> Decoder<'a> {
             page: tok::PAGE_SYNCML,
             strtbl: &[],
             id_version: None,
-            stack: Vec::with_capacity(16),
+            stack: [El::SyncML; Limits::MAX_DEPTH],
             depth: 0,
             pending_end: false,
+            shortcuts: true,
             elements: 0,
             max_depth: limits.depth(),
             max_elements: limits.max_elements,
@@ -573,14 +623,22 @@ impl<'a> Decoder<'a> {
                     if self.depth >= self.max_depth {
                         return Err(self.err_at(ErrorKind::LimitExceeded(Limit::Depth), at));
                     }
-                    self.stack.truncate(self.depth);
-                    self.stack.push(el);
-                    self.depth += 1;
+                    self.open(el);
                     self.pending_end = t & tok::HAS_CONTENT == 0;
                     return Ok(Ev::Start(Tag { el, at }));
                 }
             }
         }
+    }
+
+    /// Puts `el` on the stack of open elements (`depth` is below the depth limit, hence below
+    /// [`Limits::MAX_DEPTH`]).
+    #[inline(always)]
+    fn open(&mut self, el: El) {
+        if let Some(slot) = self.stack.get_mut(self.depth) {
+            *slot = el;
+        }
+        self.depth += 1;
     }
 
     /// An error about the element whose tag was just read (it is on the stack): reported in its
@@ -644,6 +702,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// The root's first child, which must be `SyncHdr`.
+    #[inline(always)]
     fn first_header(&mut self) -> Result<(SyncHdr<'a>, Option<CredSpan>)> {
         match self.child(Ctx::Other)? {
             Some(tag) if tag.el == El::SyncHdr => self.sync_hdr(),
@@ -678,7 +737,19 @@ impl<'a> Decoder<'a> {
 
     /// The next child element (on the SyncML page); `None` at the current element's end.
     /// White-space strings between children are skipped.
+    #[inline]
     fn child(&mut self, ctx: Ctx) -> Result<Option<Tag>> {
+        if self.shortcuts
+            && let Some(next) = self.quick_child(tok::PAGE_SYNCML)
+        {
+            return Ok(next);
+        }
+        self.child_general(ctx)
+    }
+
+    /// [`Self::child`] through the general token loop.
+    #[inline(never)]
+    fn child_general(&mut self, ctx: Ctx) -> Result<Option<Tag>> {
         loop {
             match self.next()? {
                 Ev::Start(tag) if !tag.el.is_metinf() => return Ok(Some(tag)),
@@ -691,7 +762,19 @@ impl<'a> Decoder<'a> {
     }
 
     /// The next child of a MetInf container (`Meta`, `Anchor`, `Mem`): a MetInf-page element.
+    #[inline]
     fn metinf_child(&mut self) -> Result<Option<Tag>> {
+        if self.shortcuts
+            && let Some(next) = self.quick_child(tok::PAGE_METINF)
+        {
+            return Ok(next);
+        }
+        self.metinf_child_general()
+    }
+
+    /// [`Self::metinf_child`] through the general token loop.
+    #[inline(never)]
+    fn metinf_child_general(&mut self) -> Result<Option<Tag>> {
         loop {
             match self.next()? {
                 Ev::Start(tag) if tag.el.is_metinf() => return Ok(Some(tag)),
@@ -703,7 +786,118 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// The shortcut of [`Self::child`] and [`Self::metinf_child`]: what nearly every message
+    /// has between elements, read without the general token loop. The end of the current
+    /// element (implicit, or an `END`), or a tag of `page` without attributes, optionally after
+    /// a `SWITCH_PAGE` to `page`, within the limits: the same result as the loop. `None` for
+    /// anything else, having consumed at most that `SWITCH_PAGE` (which the loop reads the same
+    /// way), so that the loop takes over from there.
+    #[inline(always)]
+    fn quick_child(&mut self, page: u8) -> Option<Option<Tag>> {
+        if self.pending_end {
+            self.pending_end = false;
+            self.depth -= 1;
+            return Some(None);
+        }
+        let mut at = self.pos;
+        let mut t = *self.input.get(at)?;
+        if t == tok::SWITCH_PAGE {
+            if *self.input.get(at + 1)? != page {
+                return None;
+            }
+            self.page = page;
+            at += 2;
+            self.pos = at;
+            t = *self.input.get(at)?;
+        }
+        if t == tok::END {
+            if self.depth == 0 {
+                return None;
+            }
+            self.pos = at + 1;
+            self.depth -= 1;
+            return Some(None);
+        }
+        if self.page != page || t & tok::HAS_ATTRIBUTES != 0 {
+            return None;
+        }
+        let el = El::from_token(page, t & 0x3F)?;
+        if self.elements >= self.max_elements || self.depth >= self.max_depth {
+            return None;
+        }
+        self.elements += 1;
+        self.open(el);
+        self.pending_end = t & tok::HAS_CONTENT == 0;
+        self.pos = at + 1;
+        Some(Some(Tag { el, at }))
+    }
+
+    /// The shortcut of a text element's content: one `STR_I` and the element's `END`, read in
+    /// one go with the same result (or the same error) as the general loop of
+    /// [`Self::content`]: the `STR_I`'s offset and its text. `None` (nothing consumed) for any
+    /// other shape.
+    #[inline(always)]
+    fn quick_text(&mut self) -> Option<Result<(usize, &'a str)>> {
+        if !self.shortcuts || self.pending_end {
+            return None;
+        }
+        let at = self.pos;
+        let rest = self.input.get(at..)?;
+        let [tok::STR_I, rest @ ..] = rest else {
+            return None;
+        };
+        let n = find_nul(rest)?;
+        if rest.get(n + 1) != Some(&tok::END) {
+            return None;
+        }
+        let Ok(text) = core::str::from_utf8(&rest[..n]) else {
+            return Some(Err(self.err_at(ErrorKind::Encoding, at)));
+        };
+        if text.len() > self.max_text {
+            return Some(Err(
+                self.err_at(ErrorKind::LimitExceeded(Limit::TextLength), at)
+            ));
+        }
+        self.pos = at + n + 3;
+        self.depth -= 1;
+        Some(Ok((at, text)))
+    }
+
+    /// The shortcut of an `Item/Data` carried as one `OPAQUE` (with a length of one or two
+    /// bytes) and the element's `END`: its text, with the same result (or the same error) as
+    /// the general loop of [`Self::content`]. `None` (nothing consumed) for any other shape.
+    #[inline]
+    fn quick_opaque(&mut self) -> Option<Result<&'a str>> {
+        if !self.shortcuts || self.pending_end {
+            return None;
+        }
+        let at = self.pos;
+        let (len, start) = match *self.input.get(at..)? {
+            [tok::OPAQUE, b0 @ 0..=0x7F, ..] => (usize::from(b0), at + 2),
+            [tok::OPAQUE, b0 @ 0x81..=0xFF, b1 @ 0..=0x7F, ..] => {
+                (usize::from(b0 & 0x7F) << 7 | usize::from(b1), at + 3)
+            }
+            _ => return None,
+        };
+        let end = start + len;
+        if self.input.get(end) != Some(&tok::END) {
+            return None;
+        }
+        let Ok(text) = core::str::from_utf8(&self.input[start..end]) else {
+            return Some(Err(self.err_at(ErrorKind::Encoding, at)));
+        };
+        if text.len() > self.max_text {
+            return Some(Err(
+                self.err_at(ErrorKind::LimitExceeded(Limit::TextLength), at)
+            ));
+        }
+        self.pos = end + 1;
+        self.depth -= 1;
+        Some(Ok(text))
+    }
+
     /// Text-only content up to the current element's end; every piece must be UTF-8 text.
+    #[inline(never)]
     fn content(&mut self) -> Result<Content<'a>> {
         let mut c = Content {
             acc: Acc::Empty,
@@ -712,34 +906,20 @@ impl<'a> Decoder<'a> {
             first_opaque_empty: false,
             first: None,
         };
-        // The shape of nearly every text element: one STR_I, then END. Read it in one go (the
-        // same result as the loop below).
-        if !self.pending_end
-            && let Some(&[tok::STR_I, ..]) = self.input.get(self.pos..)
-        {
-            let at = self.pos;
-            let rest = &self.input[at + 1..];
-            if let Some(n) = find_nul(rest)
-                && rest.get(n + 1) == Some(&tok::END)
-            {
-                let bytes = &rest[..n];
-                let text = core::str::from_utf8(bytes)
-                    .map_err(|_| self.err_at(ErrorKind::Encoding, at))?;
-                if text.len() > self.max_text {
-                    return Err(self.err_at(ErrorKind::LimitExceeded(Limit::TextLength), at));
-                }
-                self.pos = at + 1 + n + 2;
-                self.depth -= 1;
+        match self.quick_text() {
+            Some(Ok((at, text))) => {
                 c.acc = Acc::Borrowed(text);
                 c.strings = 1;
                 c.first = Some(Piece {
                     at,
                     kind: PieceKind::StrI,
-                    bytes,
+                    bytes: text.as_bytes(),
                     ch: '\0',
                 });
                 return Ok(c);
             }
+            Some(Err(e)) => return Err(e),
+            None => {}
         }
         loop {
             let p = match self.next()? {
@@ -776,8 +956,19 @@ impl<'a> Decoder<'a> {
     }
 
     /// A token element's text, trimmed of surrounding XML white space.
+    #[inline]
     fn token(&mut self) -> Result<Cow<'a, str>> {
-        self.content().map(|c| c.acc.into_trimmed())
+        if self.pending_end && self.shortcuts {
+            // No content: the general loop's result too.
+            self.pending_end = false;
+            self.depth -= 1;
+            return Ok(Cow::Borrowed(""));
+        }
+        match self.quick_text() {
+            Some(Ok((_, text))) => Ok(Cow::Borrowed(trim_ws(text))),
+            Some(Err(e)) => Err(e),
+            None => self.content().map(|c| c.acc.into_trimmed()),
+        }
     }
 
     /// A token element's text parsed as `T`.
@@ -839,12 +1030,8 @@ impl<'a> Decoder<'a> {
                 }),
                 El::RespURI => once!(self, resp_uri, tag, self.token()?),
                 El::NoResp => flag!(self, no_resp, tag),
-                El::Cred => once!(self, cred, tag, {
-                    let (c, s) = self.cred()?;
-                    span = Some(s);
-                    c
-                }),
-                El::Meta => once!(self, meta, tag, self.meta()?),
+                El::Cred => span = Some(once_into!(self, cred, tag, empty_cred(), cred_into)),
+                El::Meta => once_into!(self, meta, tag, Meta::default(), meta_into),
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
@@ -889,14 +1076,28 @@ impl<'a> Decoder<'a> {
         self.required(loc_uri, "LocURI")
     }
 
-    /// `Cred (Meta?, Data)`, with the MAC span of the `Data`: the one locator.
-    fn cred(&mut self) -> Result<(Cred<'a>, CredSpan)> {
-        let mut meta = None;
+    /// A `Cred` element (for a command's `Cred`, which is boxed).
+    fn boxed_cred(&mut self) -> Result<Box<Cred<'a>>> {
+        let mut c = Box::new(empty_cred());
+        let _span = self.cred_into(&mut c)?;
+        Ok(c)
+    }
+
+    /// A `Meta` element, boxed.
+    fn boxed_meta(&mut self) -> Result<Box<Meta<'a>>> {
+        let mut m = Box::<Meta<'a>>::default();
+        self.meta_into(&mut m)?;
+        Ok(m)
+    }
+
+    /// `Cred (Meta?, Data)` into `cred` (empty), with the MAC span of the `Data`: the one
+    /// locator.
+    fn cred_into(&mut self, cred: &mut Cred<'a>) -> Result<CredSpan> {
         let mut data = None;
         let mut span = Err(CredDataForm::NoContent);
         while let Some(tag) = self.child(Ctx::Other)? {
             match tag.el {
-                El::Meta => once!(self, meta, tag, self.meta()?),
+                El::Meta => once_into!(self, cred.meta, tag, Meta::default(), meta_into),
                 El::Data => once!(self, data, tag, {
                     let c = self.content()?;
                     span = cred_span(&c, self.input);
@@ -905,15 +1106,15 @@ impl<'a> Decoder<'a> {
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
-        let data = self.required(data, "Data")?;
-        Ok((Cred { meta, data }, span))
+        cred.data = self.required(data, "Data")?;
+        Ok(span)
     }
 
     fn chal(&mut self) -> Result<Chal<'a>> {
         let mut meta = None;
         while let Some(tag) = self.child(Ctx::Other)? {
             match tag.el {
-                El::Meta => once!(self, meta, tag, self.meta()?),
+                El::Meta => once_into!(self, meta, tag, Meta::default(), meta_into),
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
@@ -924,12 +1125,6 @@ impl<'a> Decoder<'a> {
 
     // ---------------------------------------------------------------------------------------
     // MetInf
-
-    fn meta(&mut self) -> Result<Meta<'a>> {
-        let mut m = Meta::default();
-        self.meta_into(&mut m)?;
-        Ok(m)
-    }
 
     fn meta_into(&mut self, m: &mut Meta<'a>) -> Result<()> {
         while let Some(tag) = self.metinf_child()? {
@@ -1078,7 +1273,7 @@ impl<'a> Decoder<'a> {
             match tag.el {
                 El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
                 El::NoResp => flag!(self, no_resp, tag),
-                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                El::Cred => once!(self, cred, tag, self.boxed_cred()?),
                 El::Data => once!(self, data, tag, self.parse::<AlertCode>(&tag)?),
                 El::Correlator => once!(self, correlator, tag, self.token()?),
                 El::Item => self.push_item(&mut items)?,
@@ -1105,8 +1300,8 @@ impl<'a> Decoder<'a> {
             match tag.el {
                 El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
                 El::NoResp => flag!(self, no_resp, tag),
-                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
-                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
+                El::Cred => once!(self, cred, tag, self.boxed_cred()?),
+                El::Meta => once!(self, meta, tag, self.boxed_meta()?),
                 El::Item => self.push_item(&mut items)?,
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
@@ -1134,8 +1329,8 @@ impl<'a> Decoder<'a> {
                 El::NoResp => flag!(self, no_resp, tag),
                 El::Archive => flag!(self, archive, tag),
                 El::SftDel => flag!(self, sft_del, tag),
-                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
-                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
+                El::Cred => once!(self, cred, tag, self.boxed_cred()?),
+                El::Meta => once!(self, meta, tag, self.boxed_meta()?),
                 El::Item => self.push_item(&mut items)?,
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
@@ -1162,8 +1357,8 @@ impl<'a> Decoder<'a> {
             match tag.el {
                 El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
                 El::NoResp => flag!(self, no_resp, tag),
-                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
-                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
+                El::Cred => once!(self, cred, tag, self.boxed_cred()?),
+                El::Meta => once!(self, meta, tag, self.boxed_meta()?),
                 El::Correlator => once!(self, correlator, tag, self.token()?),
                 El::Item => once!(self, item, tag, Box::new(self.item()?)),
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
@@ -1191,8 +1386,8 @@ impl<'a> Decoder<'a> {
                 El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
                 El::NoResp => flag!(self, no_resp, tag),
                 El::Lang => once!(self, lang, tag, self.token()?),
-                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
-                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
+                El::Cred => once!(self, cred, tag, self.boxed_cred()?),
+                El::Meta => once!(self, meta, tag, self.boxed_meta()?),
                 El::Item => self.push_item(&mut items)?,
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
@@ -1216,7 +1411,7 @@ impl<'a> Decoder<'a> {
             match tag.el {
                 El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
                 El::NoResp => flag!(self, no_resp, tag),
-                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
+                El::Meta => once!(self, meta, tag, self.boxed_meta()?),
                 _ => match self.command(&tag, false)? {
                     Some(c) => commands.push(c),
                     None => return Err(self.unexpected(&tag, Ctx::Commands)),
@@ -1244,7 +1439,7 @@ impl<'a> Decoder<'a> {
                 El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
                 El::MsgRef => once!(self, msg_ref, tag, self.parse::<MsgRef>(&tag)?),
                 El::CmdRef => once!(self, cmd_ref, tag, self.parse::<CmdRef>(&tag)?),
-                El::Meta => once!(self, meta, tag, Box::new(self.meta()?)),
+                El::Meta => once!(self, meta, tag, self.boxed_meta()?),
                 El::TargetRef => once!(self, target_ref, tag, self.token()?),
                 El::SourceRef => once!(self, source_ref, tag, self.token()?),
                 El::Item => self.push_item(&mut items)?,
@@ -1287,7 +1482,7 @@ impl<'a> Decoder<'a> {
                     let t = self.token()?;
                     source_ref.push(t);
                 }
-                El::Cred => once!(self, cred, tag, Box::new(self.cred()?.0)),
+                El::Cred => once!(self, cred, tag, self.boxed_cred()?),
                 El::Chal => once!(self, chal, tag, Box::new(self.chal()?)),
                 El::Data => once!(self, data, tag, self.parse::<StatusCode>(&tag)?),
                 El::Item => self.push_item(&mut items)?,
@@ -1318,6 +1513,11 @@ impl<'a> Decoder<'a> {
     }
 
     fn push_item(&mut self, items: &mut Vec<Item<'a>>) -> Result<()> {
+        // Most commands carry one item: room for exactly one at first (an `Item` is 400 bytes;
+        // `Vec`'s first growth would make room for four).
+        if items.capacity() == 0 {
+            items.reserve_exact(1);
+        }
         items.push(Item::default());
         match items.last_mut() {
             Some(item) => self.item_into(item),
@@ -1361,6 +1561,16 @@ impl<'a> Decoder<'a> {
 
     /// `Item/Data`: its carriage follows from the shape of its pieces (see the crate docs).
     fn item_data(&mut self) -> Result<ItemData<'a>> {
+        match self.quick_opaque() {
+            Some(Ok(text)) => {
+                return Ok(ItemData {
+                    value: Cow::Borrowed(text),
+                    carriage: Carriage::Cdata,
+                });
+            }
+            Some(Err(e)) => return Err(e),
+            None => {}
+        }
         let c = self.content()?;
         let carriage = match (c.strings, c.opaques) {
             (_, 0) => Carriage::Escaped,
@@ -1399,17 +1609,19 @@ fn cred_span(c: &Content<'_>, input: &[u8]) -> CredSpan {
     }
 }
 
-/// Where the first NUL is: a plain loop over the first bytes (most strings are short), then
-/// memchr.
+/// A `Cred` to read into.
+fn empty_cred<'a>() -> Cred<'a> {
+    Cred {
+        meta: None,
+        data: Cow::Borrowed(""),
+    }
+}
+
+/// Where the first NUL is (memchr: by instruction count, cheaper than a plain loop over the
+/// first bytes even for the short strings of a header).
 #[inline]
 fn find_nul(b: &[u8]) -> Option<usize> {
-    const SHORT: usize = 32;
-    let head = b.len().min(SHORT);
-    match b[..head].iter().position(|&c| c == 0) {
-        Some(i) => Some(i),
-        None if b.len() > SHORT => memchr::memchr(0, &b[SHORT..]).map(|i| i + SHORT),
-        None => None,
-    }
+    memchr::memchr(0, b)
 }
 
 fn ds_command(el: El) -> Option<&'static str> {

@@ -6,11 +6,7 @@
 use omadm_testkit::alloc::allocations;
 use omadm_wbxml::{decode, decode_header, encode};
 
-use crate::support::limits;
-
-#[path = "../../../omadm-xml/tests/fixtures/messages.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod fixtures;
+use crate::support::{fixtures, limits};
 
 #[test]
 fn allocation_budget() {

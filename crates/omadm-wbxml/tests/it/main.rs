@@ -8,6 +8,7 @@ mod golden;
 mod interop;
 mod libwbxml;
 mod roundtrip;
+mod shortcuts;
 mod support;
 
 #[global_allocator]

@@ -1,8 +1,13 @@
-//! Shared helpers: the corpus and the decoders with default limits.
+//! Shared helpers: the corpus, the sessionless fixtures and the default limits.
 
 use std::path::PathBuf;
 
 use omadm_wbxml::Limits;
+
+/// The XML codec's sessionless fixtures (1, 10, 100 alerts), shared with the benches.
+#[path = "../../../omadm-xml/tests/fixtures/messages.rs"]
+#[allow(dead_code, unreachable_pub)]
+pub(crate) mod fixtures;
 
 pub(crate) fn corpus_dir() -> PathBuf {
     omadm_testkit::corpus_dir()

@@ -1,0 +1,98 @@
+//! The differential law of the decoder's shortcuts: for any input and limits, `decode_located`
+//! (which reads the usual shapes, a tag or an `END` between elements, one `STR_I` or one
+//! `OPAQUE` as an element's text, without the general token loop) returns exactly what the
+//! general token loop alone returns, the error's kind, offset, path and detail included.
+
+use omadm_testkit::strategies::arb_sync_ml;
+use omadm_wbxml::__private::decode_located_general;
+use omadm_wbxml::{Limits, Options, decode_located, encode, encode_with};
+use proptest::prelude::*;
+
+use crate::support::{corpus_dir, fixtures, limits};
+
+/// Limits small enough that the shortcuts meet every one of them.
+fn tight() -> [Limits; 4] {
+    [
+        Limits::default(),
+        Limits::default().with_max_depth(4),
+        Limits::default().with_max_elements(12),
+        Limits::default().with_max_text(8),
+    ]
+}
+
+fn assert_same(input: &[u8]) {
+    for l in tight() {
+        assert_eq!(
+            decode_located(input, &l),
+            decode_located_general(input, &l),
+            "input {input:02x?}, limits {l:?}"
+        );
+    }
+}
+
+/// Byte values that change a token's meaning: global tokens, flags, UTF-8 lead and
+/// continuation bytes, mb_u_int32 continuation.
+const BYTES: [u8; 9] = [0x00, 0x01, 0x02, 0x03, 0x20, 0x7F, 0x80, 0xC3, 0xFF];
+
+#[test]
+fn every_byte_of_the_sessionless_message_changed_or_cut() {
+    let mut bytes = Vec::new();
+    encode(&fixtures::message(2), &mut bytes);
+    assert_same(&bytes);
+    for i in 0..bytes.len() {
+        assert_same(&bytes[..i]);
+        let mut b = bytes.clone();
+        for v in BYTES.into_iter().chain([bytes[i] ^ 0x40, bytes[i] ^ 0x80]) {
+            b[i] = v;
+            assert_same(&b);
+        }
+    }
+}
+
+#[test]
+fn every_corpus_file() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(corpus_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "wbxml") {
+            assert_same(&std::fs::read(&path).unwrap());
+            n += 1;
+        }
+    }
+    assert!(n >= 10, "the corpus has its WBXML files ({n} found)");
+}
+
+#[test]
+fn decoded_and_general_agree_on_the_model_and_the_span() {
+    let mut bytes = Vec::new();
+    encode(&fixtures::message(3), &mut bytes);
+    let fast = decode_located(&bytes, &limits()).unwrap();
+    assert_eq!(fast.message, fixtures::message(3));
+    assert_eq!(decode_located_general(&bytes, &limits()).unwrap(), fast);
+}
+
+proptest! {
+    #[test]
+    fn shortcuts_change_nothing(
+        m in arb_sync_ml(),
+        table in any::<bool>(),
+        at in any::<prop::sample::Index>(),
+        byte in any::<u8>(),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let mut out = Vec::new();
+        encode_with(&m, &Options::default().with_string_table(table), &mut out);
+        for l in tight() {
+            prop_assert_eq!(decode_located(&out, &l), decode_located_general(&out, &l));
+        }
+        let i = at.index(out.len());
+        let mut changed = out.clone();
+        changed[i] = byte;
+        let cut = &out[..cut.index(out.len() + 1)];
+        for input in [&changed[..], cut] {
+            for l in tight() {
+                prop_assert_eq!(decode_located(input, &l), decode_located_general(input, &l));
+            }
+        }
+    }
+}

@@ -14,7 +14,7 @@ use omadm_xml::Limits;
 
 use crate::MIN_MSG_SIZE;
 use crate::auth::{AuthPin, ClientKeys};
-use crate::codec::Encoding;
+use crate::codec::{self, Encoding};
 use crate::error::{ConfigError, SessionError};
 use crate::event::{ClientEvent, EndReason, SessionEnd, Transmit};
 use crate::tree::{NodeValue, Tree, status};
@@ -251,10 +251,8 @@ impl<T: Tree> ClientSession<T> {
         if !self.waiting {
             return Err(SessionError::OutOfTurn);
         }
-        let msg = self
-            .encoding
-            .decode(body, &self.limits)
-            .map_err(SessionError::Malformed)?;
+        let msg =
+            codec::decode(self.encoding, body, &self.limits).map_err(SessionError::Malformed)?;
         let hdr = &msg.hdr;
         if hdr.session_id != self.session_id {
             return Err(SessionError::WrongSession);
@@ -338,7 +336,7 @@ impl<T: Tree> ClientSession<T> {
             return;
         }
         let mut body = Vec::with_capacity(1024);
-        self.encoding.encode(&packed.msg, &mut body);
+        codec::encode(self.encoding, &packed.msg, &mut body);
         drop(packed);
         let hmac = self.keys.hmac_header(&self.nonce, &body);
         // What did not fit goes first next time, before the rest of the package.

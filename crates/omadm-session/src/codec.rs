@@ -1,114 +1,75 @@
-//! The codec seam: one `Encoding` value names how messages travel, and the engines decode and
-//! encode only through it, so a new codec (WBXML) is one variant and one match arm per function.
+//! The codec seam: one [`Encoding`] value (omadm-syncml's) names how messages travel, and the
+//! engines decode and encode only through these functions, one match arm per codec.
 
 use core::fmt;
 
 use omadm_syncml::{SyncHdr, SyncMl};
 use omadm_xml::Limits;
 
-/// How the messages of a session are encoded on the wire.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Encoding {
-    /// SyncML DM XML, `application/vnd.syncml.dm+xml` (the `omadm-xml` codec).
-    #[default]
-    Xml,
-    /// SyncML DM WBXML, `application/vnd.syncml.dm+wbxml` (the `omadm-wbxml` codec).
-    Wbxml,
+pub use omadm_syncml::Encoding;
+
+/// Decodes one message: the header scan, resumed into the body (one pass).
+pub(crate) fn decode<'a>(
+    encoding: Encoding,
+    bytes: &'a [u8],
+    limits: &Limits,
+) -> Result<SyncMl<'a>, CodecError> {
+    decode_header(encoding, bytes, limits)?.into_message()
 }
 
-impl Encoding {
-    /// Every encoding this build supports.
-    pub const ALL: [Encoding; 2] = [Encoding::Xml, Encoding::Wbxml];
-
-    /// The media type that labels a message in this encoding.
-    #[must_use]
-    pub const fn media_type(self) -> &'static str {
-        match self {
-            Encoding::Xml => omadm_syncml::MEDIA_TYPE_XML,
-            Encoding::Wbxml => omadm_syncml::MEDIA_TYPE_WBXML,
+/// Decodes the prologue, the root and the `SyncHdr` only, and stops there: enough to route a
+/// message (its `SessionID`, its sender) before the body is read. The returned [`Header`]
+/// resumes the same decode where it stopped
+/// ([`ServerSession::handle_header`](crate::ServerSession::handle_header)), so a message routed
+/// this way is still decoded exactly once.
+///
+/// # Errors
+/// [`CodecError`] for a header that does not decode within `limits`.
+pub fn decode_header<'a>(
+    encoding: Encoding,
+    bytes: &'a [u8],
+    limits: &Limits,
+) -> Result<Header<'a>, CodecError> {
+    let scan = match encoding {
+        Encoding::Xml => omadm_xml::decode_header(bytes, limits)
+            .map(Scan::Xml)
+            .map_err(CodecError::Xml)?,
+        Encoding::Wbxml => {
+            let limits = omadm_wbxml::Limits::DEFAULT
+                .with_max_size(limits.max_size)
+                .with_max_depth(limits.max_depth)
+                .with_max_elements(limits.max_elements)
+                .with_max_text(limits.max_text);
+            omadm_wbxml::decode_header(bytes, &limits)
+                .map(Scan::Wbxml)
+                .map_err(CodecError::Wbxml)?
         }
-    }
+    };
+    Ok(Header { body: bytes, scan })
+}
 
-    /// The encoding a `Content-Type` value names (parameters such as `charset` ignored, ASCII
-    /// case-insensitive), if this build supports it.
-    #[must_use]
-    pub fn from_media_type(content_type: &str) -> Option<Self> {
-        let essence = content_type.split(';').next().unwrap_or_default().trim();
-        Self::ALL
-            .into_iter()
-            .find(|e| e.media_type().eq_ignore_ascii_case(essence))
-    }
-
-    /// Decodes one message: the header scan, resumed into the body (one pass).
-    pub(crate) fn decode<'a>(
-        self,
-        bytes: &'a [u8],
-        limits: &Limits,
-    ) -> Result<SyncMl<'a>, CodecError> {
-        self.decode_header(bytes, limits)?.into_message()
-    }
-
-    /// Decodes the prologue, the root and the `SyncHdr` only, and stops there: enough to route
-    /// a message (its `SessionID`, its sender) before the body is read. The returned
-    /// [`Header`] resumes the same decode where it stopped
-    /// ([`ServerSession::handle_header`](crate::ServerSession::handle_header)), so a message
-    /// routed this way is still decoded exactly once.
-    ///
-    /// # Errors
-    /// [`CodecError`] for a header that does not decode within `limits`.
-    pub fn decode_header<'a>(
-        self,
-        bytes: &'a [u8],
-        limits: &Limits,
-    ) -> Result<Header<'a>, CodecError> {
-        let scan = match self {
-            Encoding::Xml => omadm_xml::decode_header(bytes, limits)
-                .map(Scan::Xml)
-                .map_err(CodecError::Xml)?,
-            Encoding::Wbxml => {
-                let limits = omadm_wbxml::Limits::DEFAULT
-                    .with_max_size(limits.max_size)
-                    .with_max_depth(limits.max_depth)
-                    .with_max_elements(limits.max_elements)
-                    .with_max_text(limits.max_text);
-                omadm_wbxml::decode_header(bytes, &limits)
-                    .map(Scan::Wbxml)
-                    .map_err(CodecError::Wbxml)?
-            }
-        };
-        Ok(Header { body: bytes, scan })
-    }
-
-    /// Appends the encoded message to `out`.
-    pub(crate) fn encode(self, msg: &SyncMl<'_>, out: &mut Vec<u8>) {
-        match self {
-            Encoding::Xml => {
-                let _ = omadm_xml::encode(msg, out);
-            }
-            Encoding::Wbxml => {
-                let _ = omadm_wbxml::encode(msg, out);
-            }
+/// Appends the message, encoded in `encoding`, to `out`.
+pub(crate) fn encode(encoding: Encoding, msg: &SyncMl<'_>, out: &mut Vec<u8>) {
+    match encoding {
+        Encoding::Xml => {
+            let _ = omadm_xml::encode(msg, out);
         }
-    }
-
-    /// The number of bytes [`encode`](Self::encode) would append.
-    pub(crate) fn encoded_len(self, msg: &SyncMl<'_>) -> usize {
-        match self {
-            Encoding::Xml => omadm_xml::encoded_len(msg),
-            Encoding::Wbxml => omadm_wbxml::encoded_len(msg),
+        Encoding::Wbxml => {
+            let _ = omadm_wbxml::encode(msg, out);
         }
     }
 }
 
-impl fmt::Display for Encoding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.media_type())
+/// The number of bytes [`encode`] would append.
+pub(crate) fn encoded_len(encoding: Encoding, msg: &SyncMl<'_>) -> usize {
+    match encoding {
+        Encoding::Xml => omadm_xml::encoded_len(msg),
+        Encoding::Wbxml => omadm_wbxml::encoded_len(msg),
     }
 }
 
 /// A message whose `SyncHdr` is decoded and whose body is not yet: what
-/// [`Encoding::decode_header`] returns. The body decode resumes from where the header scan
+/// [`decode_header`] returns. The body decode resumes from where the header scan
 /// stopped (the codecs' `DecodedHeader::into_body`), never reading the header again.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Header<'a> {

@@ -13,7 +13,7 @@ mod wire;
 
 pub use crate::auth::{AuthPin, DeviceAuth, Transport};
 pub use crate::client::{ClientConfig, ClientSession};
-pub use crate::codec::{CodecError, Encoding, Header};
+pub use crate::codec::{CodecError, Encoding, Header, decode_header};
 pub use crate::error::{ConfigError, SessionError};
 pub use crate::event::{
     ClientEvent, EndReason, Progress, SecretRequest, ServerEvent, SessionEnd, Ticket, Transmit,

@@ -12,7 +12,7 @@ use omadm_syncml::{
 use omadm_xml::Limits;
 
 use crate::auth::{AuthPin, Check, DeviceAuth, Keys, Transport, chal};
-use crate::codec::Encoding;
+use crate::codec::{self, Encoding};
 use crate::commands;
 use crate::discovery::{self, DiscoveryAnswer, DiscoveryTarget, Job};
 use crate::error::{ConfigError, SessionError};
@@ -271,10 +271,7 @@ impl ServerSession {
     ) -> Result<Progress, SessionError> {
         self.ready()?;
         self.check_limits(now)?;
-        let header = self
-            .config
-            .encoding
-            .decode_header(body, &self.config.limits)
+        let header = codec::decode_header(self.config.encoding, body, &self.config.limits)
             .map_err(SessionError::Malformed)?;
         self.check_header(header.hdr())?;
         if matches!(self.lookup, Lookup::NotDone)
@@ -297,7 +294,7 @@ impl ServerSession {
     }
 
     /// [`handle_message`](Self::handle_message) for a caller that has already scanned the
-    /// header ([`Encoding::decode_header`], e.g. to route the message by its `SessionID`) and
+    /// header ([`decode_header`](crate::decode_header), e.g. to route the message by its `SessionID`) and
     /// can look the secret up synchronously: the decode resumes from the header scan, and
     /// `lookup` is called (at most once per session, as `handle_message` would pause) with the
     /// claimed identity. The message is decoded exactly once. The header's encoding is used
@@ -357,7 +354,7 @@ impl ServerSession {
         self.take_secret(device);
         let PendingMsg { body, hmac, now } = *pending;
         // invariant: the same bytes decoded in `handle_message`, and nothing changed since.
-        let Ok(msg) = self.config.encoding.decode(&body, &self.config.limits) else {
+        let Ok(msg) = codec::decode(self.config.encoding, &body, &self.config.limits) else {
             return Ok(());
         };
         self.process(msg, &body, hmac.as_deref(), now, nonces);
@@ -932,7 +929,7 @@ impl ServerSession {
             h.chal = None;
         }
         let mut body = Vec::with_capacity(1024);
-        self.config.encoding.encode(&packed.msg, &mut body);
+        codec::encode(self.config.encoding, &packed.msg, &mut body);
         for placed in packed.placed {
             if placed.ticket.is_some() {
                 self.sent.push(Sent { msg_id, placed });

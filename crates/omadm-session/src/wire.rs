@@ -9,7 +9,7 @@ use omadm_syncml::{
     StatusCode, SyncBody, SyncHdr, SyncMl, SyncMlVersion, Target,
 };
 
-use crate::codec::Encoding;
+use crate::codec::{self, Encoding};
 
 /// A node as a session reports it: from an `Item` (`Source/LocURI`, or `Target/LocURI` when
 /// there is no source), with its `Meta/Format`, `Meta/Type` and `Data`.
@@ -201,7 +201,7 @@ pub(crate) fn pack<'s>(
         renumber(c, &mut next);
     }
     let mut complete = true;
-    let mut len = encoding.encoded_len(&msg);
+    let mut len = codec::encoded_len(encoding, &msg);
     // Rarely taken: move queued commands back, last first, until the message fits.
     while len > limit {
         let queued_end = msg.body.commands.len() - usize::from(has_trailer);
@@ -220,7 +220,7 @@ pub(crate) fn pack<'s>(
         for c in &mut msg.body.commands {
             renumber(c, &mut next);
         }
-        len = encoding.encoded_len(&msg);
+        len = codec::encoded_len(encoding, &msg);
     }
     // A first queued command that does not fit even alone cannot be sent (that would need a
     // Large Object): the message does not fit then either.
@@ -246,7 +246,7 @@ pub(crate) fn pack<'s>(
             },
         };
         alone.body.commands.push(front.cmd.clone());
-        stuck = encoding.encoded_len(&alone) + STATUS_RESERVE > limit;
+        stuck = codec::encoded_len(encoding, &alone) + STATUS_RESERVE > limit;
     }
     let mut placed = Vec::with_capacity(msg.body.commands.len());
     for (c, t) in msg.body.commands.iter().zip(&tickets) {

@@ -493,15 +493,11 @@ pub(crate) fn session_header<'a>(
     content_type: Option<&str>,
     max_msg_size: usize,
 ) -> Option<Header<'a>> {
-    let encoding = content_type.and_then(Encoding::from_media_type).unwrap_or(
-        if body.first() == Some(&b'<') {
-            Encoding::Xml
-        } else {
-            Encoding::Wbxml
-        },
-    );
+    let encoding = content_type
+        .and_then(Encoding::from_media_type)
+        .unwrap_or_else(|| Encoding::of_body(body));
     let limits = omadm_xml::Limits::DEFAULT.with_max_size(max_msg_size.max(1024));
-    let header = encoding.decode_header(body, &limits).ok()?;
+    let header = omadm_session::decode_header(encoding, body, &limits).ok()?;
     (!header.hdr().session_id.is_sessionless()).then_some(header)
 }
 

@@ -45,7 +45,7 @@ pub(crate) enum Command {
     /// Run a device's DM session against a server and store the new nonce in the state file,
     /// where `emit` and `send` read it.
     Session(SessionArgs),
-    /// Server commands for a device's next DM session (SQLite store): queue and list them.
+    /// Server commands for a device's next DM session: queue and list them.
     #[command(subcommand)]
     Queue(QueueCommand),
 }
@@ -385,8 +385,8 @@ pub(crate) enum QueueCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct QueueAddArgs {
-    /// The SQLite database `serve` uses.
-    #[arg(long, value_name = "PATH")]
+    /// The database `serve` uses: a SQLite file or a `postgres://user@host/db` URL.
+    #[arg(long, value_name = "PATH|URL")]
     pub(crate) db: PathBuf,
     /// The device's username.
     #[arg(long, value_name = "USER")]
@@ -407,8 +407,8 @@ pub(crate) struct QueueAddArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct QueueListArgs {
-    /// The SQLite database `serve` uses.
-    #[arg(long, value_name = "PATH")]
+    /// The database `serve` uses: a SQLite file or a `postgres://user@host/db` URL.
+    #[arg(long, value_name = "PATH|URL")]
     pub(crate) db: PathBuf,
     /// Only this device's commands.
     #[arg(long, value_name = "USER")]

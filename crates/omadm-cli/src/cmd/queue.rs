@@ -1,15 +1,16 @@
-//! `omadm queue`: server commands for a device's next DM session, in the SQLite store that
-//! `serve` uses (the server reads a device's pending commands when its session starts and marks
+//! `omadm queue`: server commands for a device's next DM session, in the store that `serve`
+//! uses (a SQLite file or a PostgreSQL URL) (the server reads a device's pending commands when its session starts and marks
 //! each one answered, with the device's Status and a Get's results, when the session ends).
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use super::serve::runtime;
 use crate::cli::{QueueAddArgs, QueueCommand, QueueListArgs};
 use crate::error::CliError;
 use crate::out;
 use crate::server::now_ms;
-use crate::store::{Location, SqliteStore, session};
+use crate::store::{Location, SqliteStore, postgres, session};
 
 pub(crate) fn run(command: &QueueCommand) -> Result<ExitCode, CliError> {
     match command {
@@ -42,17 +43,28 @@ fn add(args: &QueueAddArgs) -> Result<ExitCode, CliError> {
         _ => {}
     }
     let format = matches!(command.as_str(), "replace" | "add").then_some(args.format.as_str());
-    let conn = open(args.db.as_path())?;
-    let id = session::sqlite_enqueue(
-        &conn,
-        &args.device,
-        now_ms(),
-        &command,
-        &args.uri,
-        value,
-        format,
-    )
-    .map_err(|e| CliError::failure(format!("{}: {e}", args.db.display())))?;
+    let location = Location::parse(&args.db);
+    let id = match &location {
+        Location::Postgres(url) => runtime()?.block_on(postgres::session::enqueue(
+            url,
+            &args.device,
+            now_ms(),
+            &command,
+            &args.uri,
+            value,
+            format,
+        )),
+        Location::Sqlite(path) => session::sqlite_enqueue(
+            &open(path)?,
+            &args.device,
+            now_ms(),
+            &command,
+            &args.uri,
+            value,
+            format,
+        ),
+    }
+    .map_err(|e| CliError::failure(format!("{location}: {e}")))?;
     out(&format!(
         "queued #{id} for {}: {command} {}\n",
         args.device, args.uri
@@ -61,9 +73,14 @@ fn add(args: &QueueAddArgs) -> Result<ExitCode, CliError> {
 }
 
 fn list(args: &QueueListArgs) -> Result<ExitCode, CliError> {
-    let conn = open(args.db.as_path())?;
-    let rows = session::sqlite_list(&conn, args.device.as_deref())
-        .map_err(|e| CliError::failure(format!("{}: {e}", args.db.display())))?;
+    let location = Location::parse(&args.db);
+    let rows = match &location {
+        Location::Postgres(url) => {
+            runtime()?.block_on(postgres::session::list(url, args.device.as_deref()))
+        }
+        Location::Sqlite(path) => session::sqlite_list(&open(path)?, args.device.as_deref()),
+    }
+    .map_err(|e| CliError::failure(format!("{location}: {e}")))?;
     let mut text = String::new();
     for row in &rows {
         if args.json {
@@ -96,23 +113,15 @@ fn list(args: &QueueListArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The SQLite file (created, with the schema, if missing); a PostgreSQL URL is refused.
-fn open(db: &std::path::Path) -> Result<rusqlite::Connection, CliError> {
-    match Location::parse(db) {
-        Location::Postgres(_) => Err(CliError::input(
-            "the command queue lives in the SQLite store only (DM sessions are served with \
-             --db FILE)",
-        )),
-        Location::Sqlite(path) => {
-            drop(
-                SqliteStore::open(&path)
-                    .map_err(|e| CliError::input(format!("cannot open {}: {e}", path.display())))?,
-            );
-            let conn = rusqlite::Connection::open(&path)
-                .map_err(|e| CliError::input(format!("cannot open {}: {e}", path.display())))?;
-            conn.busy_timeout(std::time::Duration::from_secs(5))
-                .map_err(|e| CliError::failure(format!("{}: {e}", path.display())))?;
-            Ok(conn)
-        }
-    }
+/// The SQLite file (created, with the schema, if missing).
+fn open(path: &std::path::Path) -> Result<rusqlite::Connection, CliError> {
+    drop(
+        SqliteStore::open(path)
+            .map_err(|e| CliError::input(format!("cannot open {}: {e}", path.display())))?,
+    );
+    let conn = rusqlite::Connection::open(path)
+        .map_err(|e| CliError::input(format!("cannot open {}: {e}", path.display())))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| CliError::failure(format!("{}: {e}", path.display())))?;
+    Ok(conn)
 }

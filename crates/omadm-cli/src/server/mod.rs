@@ -383,7 +383,7 @@ fn session_response(answer: Answer) -> Response {
         Answer::Unsupported => {
             tracing::warn!(
                 "DM session message refused: this store keeps no session state (DM sessions \
-                 need the SQLite store)"
+                 need a database: --db FILE or URL)"
             );
             StatusCode::NOT_IMPLEMENTED.into_response()
         }

@@ -175,7 +175,7 @@ impl StoreError {
 
     /// The store keeps no DM session state (see [`ReportStore::supports_sessions`]).
     pub(crate) fn sessions_unsupported() -> Self {
-        Self::new("this store keeps no DM session state (DM sessions need the SQLite store)")
+        Self::new("this store keeps no DM session state (DM sessions need a database: --db)")
     }
 
     /// Whether the transaction is worth another attempt.

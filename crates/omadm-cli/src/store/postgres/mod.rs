@@ -13,6 +13,7 @@
 
 mod query;
 pub(crate) mod schema;
+pub(crate) mod session;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
@@ -22,6 +23,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, R
 use tokio::runtime::Handle;
 use tokio_postgres::NoTls;
 
+use super::session::{SessionFinish, SessionStart};
 use super::{AcceptedMessage, ReportQuery, ReportStore, StoreError, StoreTx};
 
 /// The longest any one step (getting a connection, one statement, the commit) may take before
@@ -96,6 +98,10 @@ impl ReportStore for PgStore {
             changed: BTreeMap::new(),
             rows: Rows::default(),
         }))
+    }
+
+    fn supports_sessions(&self) -> bool {
+        true
     }
 
     fn reader(&self) -> Result<Option<std::sync::Arc<dyn ReportQuery>>, StoreError> {
@@ -249,6 +255,108 @@ impl StoreTx for PgTx<'_> {
     fn insert(&mut self, received_ms: i64, message: &AcceptedMessage) -> Result<(), StoreError> {
         self.rows.push(received_ms, message);
         Ok(())
+    }
+
+    fn session_start(&mut self, username: &str) -> Result<SessionStart, StoreError> {
+        self.open()?;
+        let client = self.client()?;
+        let rows = self.store.block(
+            "read the command queue",
+            client.query(
+                &format!(
+                    "SELECT {} FROM command_queue WHERE username = $1 AND state = 'pending' \
+                     ORDER BY id",
+                    session::QUEUE_COLUMNS
+                ),
+                &[&username],
+            ),
+        )?;
+        let queued = rows.iter().map(session::queued).collect();
+        let discovered = self
+            .store
+            .block(
+                "read discovery",
+                client.query_opt("SELECT 1 FROM discovery WHERE username = $1", &[&username]),
+            )?
+            .is_some();
+        Ok(SessionStart { queued, discovered })
+    }
+
+    fn session_finish(
+        &mut self,
+        finish: &SessionFinish,
+        nonce_written: bool,
+    ) -> Result<bool, StoreError> {
+        self.open()?;
+        let client = self.client()?;
+        for a in &finish.answered {
+            self.store.block(
+                "mark a queued command answered",
+                client.execute(
+                    "UPDATE command_queue SET state = 'done', status = $1, results = $2, \
+                     answered_ms = $3 WHERE id = $4 AND username = $5",
+                    &[
+                        &i32::from(a.status),
+                        &a.results,
+                        &finish.at_ms,
+                        &a.id,
+                        &finish.username,
+                    ],
+                ),
+            )?;
+        }
+        if let Some(d) = &finish.discovery {
+            self.store.block(
+                "record discovery",
+                client.execute(
+                    "INSERT INTO discovery (username, discovered_ms, supported, status, \
+                     placeholder, enabling_status) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (username) DO UPDATE SET discovered_ms = excluded.discovered_ms, \
+                     supported = excluded.supported, status = excluded.status, \
+                     placeholder = excluded.placeholder, enabling_status = excluded.enabling_status",
+                    &[
+                        &finish.username,
+                        &finish.at_ms,
+                        &d.supported,
+                        &d.status.map(i32::from),
+                        &d.placeholder,
+                        &d.enabling_status.map(i32::from),
+                    ],
+                ),
+            )?;
+        }
+        let (Some(nonce), Some(e), false) = (&finish.next_nonce, &finish.import, nonce_written)
+        else {
+            return Ok(nonce_written);
+        };
+        if !self.registry_locked {
+            self.store.block(
+                "lock the device registry",
+                client.batch_execute(crate::registry::pg::LOCK),
+            )?;
+            self.registry_locked = true;
+        }
+        let client = self.client()?;
+        self.store.block(
+            "import the device",
+            client.execute(
+                "INSERT INTO devices (username, device_id, secret_digest, nonce, nonce_issued_ms, \
+                 algorithm, construction, carrier, disabled, version) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, false, \
+                 (SELECT coalesce(max(version), 0) + 1 FROM devices))",
+                &[
+                    &e.username,
+                    &e.device_id,
+                    &e.secret_digest,
+                    nonce,
+                    &finish.at_ms,
+                    &e.algorithm,
+                    &e.construction,
+                    &e.carrier,
+                ],
+            ),
+        )?;
+        Ok(true)
     }
 
     fn commit(mut self: Box<Self>) -> Result<(), StoreError> {

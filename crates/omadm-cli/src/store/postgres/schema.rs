@@ -59,6 +59,34 @@ CREATE INDEX devices_by_version ON devices (version);
 ALTER TABLE devices ADD COLUMN nonce_issued_ms bigint;
 ",
     ),
+    (
+        4,
+        "DM sessions: the command queue and what discovery learnt",
+        "
+CREATE TABLE command_queue (
+    id          bigserial PRIMARY KEY,
+    username    text    NOT NULL,
+    queued_ms   bigint  NOT NULL,
+    command     text    NOT NULL,  -- get | replace | add | delete | exec
+    uri         text    NOT NULL,
+    data        text,
+    format      text,
+    state       text    NOT NULL DEFAULT 'pending',  -- pending | done
+    status      integer,           -- the device's Status code
+    results     text,              -- a Get's results (JSON)
+    answered_ms bigint
+);
+CREATE INDEX command_queue_pending ON command_queue (username, state, id);
+CREATE TABLE discovery (
+    username        text    PRIMARY KEY,
+    discovered_ms   bigint  NOT NULL,
+    supported       boolean,       -- ./DevDetail/SessionlessRpt (NULL: absent or not bool)
+    status          integer,       -- the Get's Status
+    placeholder     boolean,       -- the placeholder answered 200 (NULL: no target)
+    enabling_status integer        -- the enabling Replace's Status
+);
+",
+    ),
 ];
 
 /// The schema version this build writes and reads.

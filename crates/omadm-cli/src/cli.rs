@@ -205,6 +205,11 @@ pub(crate) struct ServeArgs {
     /// Storage back end.
     #[arg(long, value_enum, default_value_t = StoreKind::Sqlite)]
     pub(crate) store: StoreKind,
+    /// Most devices of the `--db` registry held in memory; others are read from the database
+    /// when they send (and the least recently used one makes room).
+    #[arg(long, value_name = "N", default_value_t = crate::registry::DEFAULT_CACHE,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) registry_cache: u64,
     /// The server's MaxMsgSize in bytes; larger bodies are ignored unread.
     #[arg(long, value_name = "N", default_value_t = 16384)]
     pub(crate) max_msg_size: usize,

@@ -31,7 +31,6 @@ pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
             ));
         }
     };
-    let gate = Arc::new(gate);
     let rt = runtime()?;
     let store: Box<dyn ReportStore> = match (args.store, &args.db) {
         (StoreKind::None, _) => Box::new(NullStore::default()),
@@ -40,21 +39,31 @@ pub(crate) fn run(args: &ServeArgs) -> Result<ExitCode, CliError> {
             return Err(CliError::input("--db is required with --store sqlite"));
         }
     };
-    if let Some(db) = &args.db {
-        // The registry in the database: loaded before listening, then followed.
-        let location = Location::parse(db);
-        let follower = rt.block_on(async {
-            let registry = Registry::open(&location).await?;
-            let last = registry::load(&registry, &gate).await?;
-            Ok::<_, store::StoreError>(registry::follow(registry, Arc::clone(&gate), last))
-        });
-        let follower = follower.map_err(|e| {
-            CliError::input(format!(
-                "cannot read the device registry in {location}: {e}"
-            ))
-        })?;
-        rt.spawn(follower);
-    }
+    let gate = match &args.db {
+        Some(db) => {
+            // The registry in the database: its newest devices cached before listening (up to
+            // --registry-cache), then followed.
+            let location = Location::parse(db);
+            let opened = rt.block_on(async {
+                let registry = Arc::new(Registry::open(&location).await?);
+                let gate = Arc::new(gate.with_registry(
+                    Arc::clone(&registry),
+                    usize::try_from(args.registry_cache).unwrap_or(usize::MAX),
+                ));
+                let last = registry::load(&registry, &gate).await?;
+                let follower = registry::follow(registry, Arc::clone(&gate), last);
+                Ok::<_, store::StoreError>((gate, follower))
+            });
+            let (gate, follower) = opened.map_err(|e| {
+                CliError::input(format!(
+                    "cannot read the device registry in {location}: {e}"
+                ))
+            })?;
+            rt.spawn(follower);
+            gate
+        }
+        None => Arc::new(gate),
+    };
     let config = ServerConfig {
         metrics_listen: args.metrics_listen,
         max_msg_size: args.max_msg_size,

@@ -8,6 +8,7 @@
 //! returns nothing. Rows are turned into `config::Device` by the same validation as a devices
 //! file (`Devices::parse`), so both sources mean the same.
 
+pub(crate) mod cache;
 pub(crate) mod pg;
 pub(crate) mod sqlite;
 
@@ -22,6 +23,9 @@ use crate::verification::ServerSide;
 
 /// How often a node asks for registry changes: the longest a change takes to reach it.
 pub(crate) const POLL: Duration = Duration::from_secs(1);
+
+/// Devices a node caches when `serve --registry-cache` does not say.
+pub(crate) const DEFAULT_CACHE: u64 = 100_000;
 
 /// One device as the registry holds it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -134,6 +138,37 @@ impl Registry {
         }
     }
 
+    /// The entry of `username`, if any, and the registry version of the snapshot it was read
+    /// in (one statement).
+    pub(crate) async fn lookup(&self, username: &str) -> Result<(Option<Entry>, i64), StoreError> {
+        match self {
+            Self::Sqlite(r) => r.lookup(username),
+            Self::Postgres(r) => r.lookup(username).await,
+        }
+    }
+
+    /// The `limit` most recently changed entries and the registry version they are a snapshot
+    /// of.
+    pub(crate) async fn newest(&self, limit: usize) -> Result<(Vec<Entry>, i64), StoreError> {
+        match self {
+            Self::Sqlite(r) => r.newest(limit),
+            Self::Postgres(r) => r.newest(limit).await,
+        }
+    }
+
+    /// At most `limit` entries written after `(version, username)`, in that order.
+    pub(crate) async fn changes_after(
+        &self,
+        version: i64,
+        username: &str,
+        limit: usize,
+    ) -> Result<Vec<Entry>, StoreError> {
+        match self {
+            Self::Sqlite(r) => r.changes_after(version, username, limit),
+            Self::Postgres(r) => r.changes_after(version, username, limit).await,
+        }
+    }
+
     /// The entry of `username`, if any.
     pub(crate) async fn get(&self, username: &str) -> Result<Option<Entry>, StoreError> {
         match self {
@@ -143,39 +178,55 @@ impl Registry {
     }
 }
 
-/// Applies the whole registry to `gate` once; returns the last version applied (0: empty).
+/// Rows of one poll's page (a bulk import is read in pages, never all at once).
+pub(crate) const PAGE: usize = 1000;
+
+/// Fills the gate's cache with the most recently changed devices, up to its capacity, and
+/// records the registry version they are a snapshot of; returns that version.
 pub(crate) async fn load(registry: &Registry, gate: &ServerSide) -> Result<i64, StoreError> {
-    let all = registry.changes_since(0).await?;
-    gate.apply_registry(&all);
-    Ok(all.iter().map(|e| e.version).max().unwrap_or(0))
+    let (rows, snapshot) = registry.newest(gate.cache_capacity()).await?;
+    gate.preload_registry(rows, snapshot);
+    Ok(snapshot)
 }
 
-/// Polls for changes every [`POLL`] and applies them, for as long as the runtime runs. A failed
-/// poll (database down) is logged and tried again; the devices known so far keep working.
-pub(crate) async fn follow(registry: Registry, gate: Arc<ServerSide>, mut last: i64) {
+/// Polls for changes every [`POLL`] and applies them to the cache, for as long as the runtime
+/// runs: the rows written after the newest version applied, in pages of [`PAGE`] ordered by
+/// `(version, username)`. A failed poll (database down) is logged and tried again from the
+/// same place; the devices cached so far keep working.
+pub(crate) async fn follow(registry: Arc<Registry>, gate: Arc<ServerSide>, mut last: i64) {
     let mut failing = false;
+    let mut after_username = String::new();
     loop {
         tokio::time::sleep(POLL).await;
-        match registry.changes_since(last).await {
-            Ok(changes) => {
-                if failing {
-                    tracing::info!("device registry reachable again");
-                    failing = false;
+        loop {
+            match registry.changes_after(last, &after_username, PAGE).await {
+                Ok(changes) => {
+                    if failing {
+                        tracing::info!("device registry reachable again");
+                        failing = false;
+                    }
+                    let full = changes.len() == PAGE;
+                    if let Some(newest) = changes.last() {
+                        last = newest.version;
+                        after_username.clone_from(&newest.username);
+                        let replaced = gate.apply_registry(&changes, last);
+                        tracing::info!(
+                            changed = changes.len(),
+                            cached = replaced,
+                            version = last,
+                            "device registry changes applied"
+                        );
+                    }
+                    if !full {
+                        break;
+                    }
                 }
-                if let Some(newest) = changes.iter().map(|e| e.version).max() {
-                    gate.apply_registry(&changes);
-                    tracing::info!(
-                        devices = changes.len(),
-                        version = newest,
-                        "device registry changes applied"
-                    );
-                    last = newest;
-                }
-            }
-            Err(e) => {
-                if !failing {
-                    tracing::warn!(error = %e, "cannot read the device registry; retrying");
-                    failing = true;
+                Err(e) => {
+                    if !failing {
+                        tracing::warn!(error = %e, "cannot read the device registry; retrying");
+                        failing = true;
+                    }
+                    break;
                 }
             }
         }

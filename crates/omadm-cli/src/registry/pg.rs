@@ -92,6 +92,68 @@ impl PgRegistry {
         Ok(rows.iter().map(entry).collect())
     }
 
+    pub(crate) async fn lookup(&self, username: &str) -> Result<(Option<Entry>, i64), StoreError> {
+        let client = get(&self.pool).await?;
+        let r = client
+            .query_one(
+                "SELECT s.v, d.username, d.device_id, d.secret_digest, d.nonce, d.algorithm, \
+                 d.construction, d.carrier, d.disabled, d.version, d.nonce_issued_ms \
+                 FROM (SELECT coalesce(max(version), 0) AS v FROM devices) AS s \
+                 LEFT JOIN devices d ON d.username = $1",
+                &[&username],
+            )
+            .await
+            .map_err(classify)?;
+        let snapshot: i64 = r.get(0);
+        let found: Option<String> = r.get(1);
+        Ok((found.map(|_| entry_at(&r, 1)), snapshot))
+    }
+
+    pub(crate) async fn newest(&self, limit: usize) -> Result<(Vec<Entry>, i64), StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let client = get(&self.pool).await?;
+        // One statement: the rows and the version they are a snapshot of agree.
+        let rows = client
+            .query(
+                "WITH s AS (SELECT coalesce(max(version), 0) AS v FROM devices) \
+                 SELECT s.v, d.username, d.device_id, d.secret_digest, d.nonce, d.algorithm, \
+                 d.construction, d.carrier, d.disabled, d.version, d.nonce_issued_ms \
+                 FROM s LEFT JOIN LATERAL (SELECT * FROM devices WHERE version <= s.v \
+                 ORDER BY version DESC LIMIT $1) d ON true",
+                &[&limit],
+            )
+            .await
+            .map_err(classify)?;
+        let snapshot = rows.first().map_or(0, |r| r.get(0));
+        let entries = rows
+            .iter()
+            .filter(|r| r.get::<_, Option<String>>(1).is_some())
+            .map(|r| entry_at(r, 1))
+            .collect();
+        Ok((entries, snapshot))
+    }
+
+    pub(crate) async fn changes_after(
+        &self,
+        version: i64,
+        username: &str,
+        limit: usize,
+    ) -> Result<Vec<Entry>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let client = get(&self.pool).await?;
+        let rows = client
+            .query(
+                &format!(
+                    "{SELECT} WHERE version > $1 OR (version = $1 AND username > $2) \
+                     ORDER BY version, username LIMIT $3"
+                ),
+                &[&version, &username, &limit],
+            )
+            .await
+            .map_err(classify)?;
+        Ok(rows.iter().map(entry).collect())
+    }
+
     pub(crate) async fn get(&self, username: &str) -> Result<Option<Entry>, StoreError> {
         let client = get(&self.pool).await?;
         let row = client
@@ -127,16 +189,21 @@ const SELECT: &str = "SELECT username, device_id, secret_digest, nonce, algorith
     construction, carrier, disabled, version, nonce_issued_ms FROM devices";
 
 fn entry(r: &tokio_postgres::Row) -> Entry {
+    entry_at(r, 0)
+}
+
+/// An [`Entry`] from the columns of [`SELECT`] starting at column `at`.
+fn entry_at(r: &tokio_postgres::Row, at: usize) -> Entry {
     Entry {
-        username: r.get(0),
-        device_id: r.get(1),
-        secret_digest: r.get(2),
-        nonce: r.get(3),
-        algorithm: r.get(4),
-        construction: r.get(5),
-        carrier: r.get(6),
-        disabled: r.get(7),
-        version: r.get(8),
-        nonce_issued_ms: r.get(9),
+        username: r.get(at),
+        device_id: r.get(at + 1),
+        secret_digest: r.get(at + 2),
+        nonce: r.get(at + 3),
+        algorithm: r.get(at + 4),
+        construction: r.get(at + 5),
+        carrier: r.get(at + 6),
+        disabled: r.get(at + 7),
+        version: r.get(at + 8),
+        nonce_issued_ms: r.get(at + 9),
     }
 }

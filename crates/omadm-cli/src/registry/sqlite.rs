@@ -100,6 +100,52 @@ impl SqliteRegistry {
         })
     }
 
+    pub(crate) fn lookup(&self, username: &str) -> Result<(Option<Entry>, i64), StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(LOOKUP)?;
+            stmt.query_row(params![username], |r| {
+                let snapshot: i64 = r.get(0)?;
+                let found: Option<String> = r.get(1)?;
+                Ok((found.map(|_| row_at(r, 1)).transpose()?, snapshot))
+            })
+        })
+    }
+
+    pub(crate) fn newest(&self, limit: usize) -> Result<(Vec<Entry>, i64), StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with(|conn| {
+            // One read transaction: the rows and the version they are a snapshot of agree.
+            let tx = conn.transaction()?;
+            let snapshot: i64 =
+                tx.query_row("SELECT coalesce(max(version), 0) FROM devices", [], |r| {
+                    r.get(0)
+                })?;
+            let rows = {
+                let mut stmt = tx.prepare_cached(&format!(
+                    "{SELECT} WHERE version <= ?1 ORDER BY version DESC LIMIT ?2"
+                ))?;
+                stmt.query_map(params![snapshot, limit], row)?
+                    .collect::<Result<Vec<_>, _>>()?
+            };
+            tx.commit()?;
+            Ok((rows, snapshot))
+        })
+    }
+
+    pub(crate) fn changes_after(
+        &self,
+        version: i64,
+        username: &str,
+        limit: usize,
+    ) -> Result<Vec<Entry>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(&format!("{SELECT} {AFTER}"))?;
+            let rows = stmt.query_map(params![version, username, limit], row)?;
+            rows.collect()
+        })
+    }
+
     pub(crate) fn get(&self, username: &str) -> Result<Option<Entry>, StoreError> {
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE username = ?1"))?;
@@ -113,19 +159,34 @@ const SELECT: &str = "SELECT username, device_id, secret_digest, nonce, algorith
     construction, carrier, disabled, version, nonce_issued_ms FROM devices";
 
 fn row(r: &rusqlite::Row<'_>) -> Result<Entry, rusqlite::Error> {
+    row_at(r, 0)
+}
+
+/// An [`Entry`] from the columns of [`SELECT`] starting at column `at`.
+fn row_at(r: &rusqlite::Row<'_>, at: usize) -> Result<Entry, rusqlite::Error> {
     Ok(Entry {
-        username: r.get(0)?,
-        device_id: r.get(1)?,
-        secret_digest: r.get(2)?,
-        nonce: r.get(3)?,
-        algorithm: r.get(4)?,
-        construction: r.get(5)?,
-        carrier: r.get(6)?,
-        disabled: r.get(7)?,
-        version: r.get(8)?,
-        nonce_issued_ms: r.get(9)?,
+        username: r.get(at)?,
+        device_id: r.get(at + 1)?,
+        secret_digest: r.get(at + 2)?,
+        nonce: r.get(at + 3)?,
+        algorithm: r.get(at + 4)?,
+        construction: r.get(at + 5)?,
+        carrier: r.get(at + 6)?,
+        disabled: r.get(at + 7)?,
+        version: r.get(at + 8)?,
+        nonce_issued_ms: r.get(at + 9)?,
     })
 }
+
+/// The registry's version and the row of `?1` (NULLs: none), in one statement's snapshot.
+const LOOKUP: &str = "SELECT s.v, d.username, d.device_id, d.secret_digest, d.nonce, \
+    d.algorithm, d.construction, d.carrier, d.disabled, d.version, d.nonce_issued_ms \
+    FROM (SELECT coalesce(max(version), 0) AS v FROM devices) AS s \
+    LEFT JOIN devices d ON d.username = ?1";
+
+/// After [`SELECT`]: the rows written after `(?1 version, ?2 username)`, at most `?3`.
+const AFTER: &str = "WHERE version > ?1 OR (version = ?1 AND username > ?2) \
+    ORDER BY version, username LIMIT ?3";
 
 /// Sets the device's nonce and its issue time inside the caller's write transaction (the
 /// store's group commit, where the same transaction saves the anti-replay state), with the next

@@ -1,6 +1,8 @@
 //! The seam between the HTTP edge and the protocol logic: the verification steps the server
 //! runs, split where the anti-replay check must join the database transaction.
 
+use std::future::Future;
+
 use super::status::ReplayView;
 use crate::store::AcceptedMessage;
 
@@ -18,6 +20,12 @@ pub(crate) const MEDIA_TYPE: Reason = "unsupported-media-type";
 pub(crate) const BODY_TIMEOUT: Reason = "body-timeout";
 /// Ignored at the HTTP edge: the connection failed while the body was read.
 pub(crate) const BODY_ERROR: Reason = "body-error";
+/// Not a verdict: `check` does not hold the device's keys (a bounded cache's miss); the
+/// handler then awaits [`Gate::check_uncached`].
+pub(crate) const NOT_CACHED: Reason = "not-cached";
+/// Not a verdict either: the device registry could not be read for the message's device. The
+/// request is answered 503, as when a transaction fails (nothing was acknowledged).
+pub(crate) const UNAVAILABLE: Reason = super::metrics::REGISTRY_UNAVAILABLE;
 
 /// Ignored in the writer: the message was signed with a nonce the device no longer holds — a DM
 /// session (or an operator) issued a new one after the message was checked and before its
@@ -51,9 +59,36 @@ pub(crate) trait Gate: Send + Sync + 'static {
     /// What `check` hands to `replay`.
     type Claim: Send + 'static;
 
-    /// Size, identity, MAC, decoding and profile checks.
+    /// Size, identity, MAC, decoding and profile checks, with the keys the gate holds in
+    /// memory; [`NOT_CACHED`] when it would need to read them first.
     fn check(&self, body: &[u8], transport: &Transport<'_>)
     -> Result<Checked<Self::Claim>, Reason>;
+
+    /// The same checks after looking the device up in the database, for a message `check`
+    /// answered [`NOT_CACHED`] ([`UNAVAILABLE`]: the look-up failed).
+    fn check_uncached<'a>(
+        &'a self,
+        body: &'a [u8],
+        transport: &'a Transport<'a>,
+    ) -> impl Future<Output = Result<Checked<Self::Claim>, Reason>> + Send + 'a {
+        async move { self.check(body, transport) }
+    }
+
+    /// Makes sure a later synchronous look-up of `username` ([`Gate::session_device`]) finds
+    /// the device if it exists (a bounded cache's miss reads it). `Err(UNAVAILABLE)`: it could
+    /// not be read.
+    fn load_device<'a>(
+        &'a self,
+        username: &'a str,
+    ) -> impl Future<Output = Result<(), Reason>> + Send + 'a {
+        let _ = username;
+        async { Ok(()) }
+    }
+
+    /// The registry cache's figures, for `/metrics` (`None`: the gate has no cache).
+    fn cache_metrics(&self) -> Option<super::metrics::CacheMetrics> {
+        None
+    }
 
     /// The anti-replay check against the device's stored state (`None`: never saved). On
     /// success returns the state to save.

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
@@ -33,6 +34,22 @@ pub(crate) const ACCEPTED: &str = "accepted";
 pub(crate) const IGNORED: &str = "ignored";
 /// The `outcome` label of a message answered 503 (its transaction failed).
 pub(crate) const FAILED: &str = "failed";
+/// The `reason` of a message answered 503 because the device registry could not be read.
+pub(crate) const REGISTRY_UNAVAILABLE: &str = "registry-unavailable";
+
+/// The device registry cache's figures: updated by the gate that owns the cache, exposed with
+/// the server's (the handles share their values).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CacheMetrics {
+    /// Look-ups of a device the cache did not hold (each one database query).
+    pub(crate) misses: Counter,
+    /// Entries evicted to make room.
+    pub(crate) evictions: Counter,
+    /// Entries held.
+    pub(crate) entries: Gauge,
+    /// The most entries held.
+    pub(crate) capacity: Gauge,
+}
 
 /// Every counter the server keeps. Updated by the handlers (requests) and by the writer (what
 /// became of each message, after its transaction).
@@ -139,7 +156,34 @@ impl core::fmt::Debug for Metrics {
 impl Metrics {
     /// Fresh counters, registered under the `omadm_` prefix.
     pub(crate) fn new() -> Self {
+        Self::with_cache(None)
+    }
+
+    /// [`Metrics::new`], plus the registry cache's figures if the gate has a cache.
+    pub(crate) fn with_cache(cache: Option<CacheMetrics>) -> Self {
         let mut registry = Registry::with_prefix("omadm");
+        if let Some(cache) = cache {
+            registry.register(
+                "registry_cache_misses",
+                "Look-ups of a device the registry cache did not hold (one database query each)",
+                cache.misses,
+            );
+            registry.register(
+                "registry_cache_evictions",
+                "Registry cache entries evicted to make room",
+                cache.evictions,
+            );
+            registry.register(
+                "registry_cache_entries",
+                "Devices (known, refused or absent) the registry cache holds",
+                cache.entries,
+            );
+            registry.register(
+                "registry_cache_capacity",
+                "The most devices the registry cache holds (serve --registry-cache)",
+                cache.capacity,
+            );
+        }
         let requests = Counter::default();
         registry.register(
             "requests",
@@ -252,6 +296,21 @@ impl Metrics {
             .inc_by(u64::try_from(messages).unwrap_or(u64::MAX));
         self.observe_commit(took);
         self.counts().interval.commits += 1;
+    }
+
+    /// One message answered 503 because the device registry could not be read for it (a cache
+    /// miss while the database is away).
+    pub(crate) fn registry_unavailable(&self) {
+        self.failed_messages.fetch_add(1, Ordering::Relaxed);
+        self.messages
+            .get_or_create(&MessageLabels {
+                outcome: FAILED,
+                reason: REGISTRY_UNAVAILABLE,
+            })
+            .inc();
+        let mut counts = self.counts();
+        counts.interval.failed += 1;
+        counts.rates.failed(unix_now(), 1);
     }
 
     /// One failed group commit of `messages` messages that took `took`.

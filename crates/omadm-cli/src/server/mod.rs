@@ -34,7 +34,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
-use self::gate::{BODY_ERROR, BODY_TIMEOUT, MEDIA_TYPE, OVERSIZE};
+use self::gate::{BODY_ERROR, BODY_TIMEOUT, MEDIA_TYPE, NOT_CACHED, OVERSIZE, UNAVAILABLE};
 pub(crate) use self::gate::{Checked, Gate, Reason, Transport};
 pub(crate) use self::metrics::Metrics;
 use self::session::{Answer, Sessions};
@@ -110,7 +110,7 @@ pub(crate) async fn start<G: Gate>(
 ) -> io::Result<Running> {
     let listener = listen(config.listen)?;
     let addr = listener.local_addr()?;
-    let metrics = Arc::new(Metrics::default());
+    let metrics = Arc::new(Metrics::with_cache(gate.cache_metrics()));
     let (shutdown, shutdown_rx) = watch::channel(false);
 
     let metrics_listener = match config.metrics_listen {
@@ -356,6 +356,11 @@ async fn dm_post<G: Gate>(State(app): State<Arc<App<G>>>, request: Request) -> R
             }
             Work::Ignored(reason)
         }
+        Examined::Unavailable => {
+            // The device registry could not be read: answered as a failed transaction is.
+            app.metrics.registry_unavailable();
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
     };
     match app.writer.submit(received_ms, work).await {
         Outcome::Failed => StatusCode::SERVICE_UNAVAILABLE.into_response(),
@@ -402,6 +407,8 @@ enum Examined<C> {
         content_type: Option<String>,
         reason: Reason,
     },
+    /// The device registry could not be read for the message's device (answered 503).
+    Unavailable,
 }
 
 impl<G: Gate> App<G> {
@@ -427,8 +434,13 @@ impl<G: Gate> App<G> {
             hmac_header: hmac_header.as_deref(),
             content_type,
         };
-        match self.gate.check(&body, &transport) {
+        let verdict = match self.gate.check(&body, &transport) {
+            Err(NOT_CACHED) => self.gate.check_uncached(&body, &transport).await,
+            verdict => verdict,
+        };
+        match verdict {
             Ok(checked) => Examined::Work(Work::Checked(Box::new(checked))),
+            Err(UNAVAILABLE | NOT_CACHED) => Examined::Unavailable,
             Err(reason) => Examined::Refused {
                 content_type: content_type.map(str::to_owned),
                 body,

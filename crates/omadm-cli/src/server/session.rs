@@ -151,7 +151,15 @@ impl Sessions {
         }
         live.last = Instant::now();
         if !live.started {
-            if let Some(username) = claimed_user(header.hdr(), hmac)
+            let claimed = claimed_user(header.hdr(), hmac);
+            if let Some(username) = &claimed
+                && gate.load_device(username).await.is_err()
+            {
+                // The device registry could not be read (a cache miss while the database is
+                // away): nothing is decided, the client may retry.
+                return Answer::Unavailable("registry-unavailable");
+            }
+            if let Some(username) = claimed
                 && let Some(device) = gate.session_device(&username)
             {
                 let Some(SessionDone::Started(start)) =
@@ -181,6 +189,9 @@ impl Sessions {
             return Answer::Unavailable("no-randomness");
         };
         let pin = self.config.auth;
+        // The device as the session started (loaded above), should a small registry cache
+        // have evicted it since.
+        let started_with = live.device.clone();
         let handled = live.engine.handle_header(
             header,
             &Transport::with_hmac(hmac),
@@ -188,6 +199,11 @@ impl Sessions {
             &mut || pool.next(),
             |request| {
                 gate.session_device(&request.username)
+                    .or_else(|| {
+                        started_with
+                            .clone()
+                            .filter(|d| d.username == request.username)
+                    })
                     .and_then(|d| device_auth(&d, pin))
             },
         );

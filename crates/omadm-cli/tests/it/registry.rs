@@ -344,3 +344,69 @@ fn concurrent_rotations_never_undo_a_disable() {
     assert_ne!(code, 0);
     assert!(err.contains("no device \"nobody\""), "{err}");
 }
+
+/// Issue 13's bounded cache: a node that holds 2 of 6 registry devices still verifies all of
+/// them (a miss reads the one device from the database), never holds more than 2, and sees a
+/// `disable` and a `rotate-nonce` of a cached device and of an evicted one within the poll
+/// bound.
+fn small_cache_law(db: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let all = devs("sc", 6);
+    let file = write(d, "import.toml", &client_toml(&all));
+    let (code, _, err) = parts(&run(&["devices", "import", "--db", db, &file]));
+    assert_eq!(code, 0, "{err}");
+    let server = Server::start_with(&["--db", db, "--registry-cache", "2"]);
+    assert_eq!(server.metric("omadm_registry_cache_capacity"), 2);
+    let accepted = "omadm_messages_total{outcome=\"accepted\",reason=\"\"}";
+    for round in 0..2 {
+        for dev in &all {
+            assert!(send(d, &file, &dev.username, &server), "round {round}");
+            assert!(server.metric("omadm_registry_cache_entries") <= 2);
+        }
+    }
+    assert_eq!(
+        server.metric(accepted),
+        12,
+        "{}",
+        server.log.lock().unwrap()
+    );
+    let misses = server.metric("omadm_registry_cache_misses_total");
+    let evictions = server.metric("omadm_registry_cache_evictions_total");
+    assert!(
+        misses >= 10,
+        "at least every device of the second round but the last two: {misses}"
+    );
+    assert!(evictions >= 8, "{evictions}");
+
+    // sc5 was sent last: cached. sc0 was evicted long ago. Both disabled: both refused.
+    let unknown = "omadm_messages_total{outcome=\"ignored\",reason=\"unknown-device\"}";
+    for (n, user) in ["sc5", "sc0"].into_iter().enumerate() {
+        let (code, _, err) = parts(&run(&["devices", "disable", "--db", db, user]));
+        assert_eq!(code, 0, "{err}");
+        until(d, &file, user, &server, unknown, u64::try_from(n).unwrap());
+    }
+    // A rotation of a cached device (sc4, sent again just now) reaches the node too.
+    assert!(send(d, &file, "sc4", &server));
+    let (code, _, err) = parts(&run(&["devices", "rotate-nonce", "--db", db, "sc4"]));
+    assert_eq!(code, 0, "{err}");
+    let bad_mac = "omadm_messages_total{outcome=\"ignored\",reason=\"bad-mac\"}";
+    until(d, &file, "sc4", &server, bad_mac, 0);
+    // The others are untouched.
+    let now = server.metric(accepted);
+    assert!(send(d, &file, "sc1", &server));
+    assert_eq!(server.metric(accepted), now + 1);
+    assert!(server.metric("omadm_registry_cache_entries") <= 2);
+}
+
+#[test]
+fn a_cache_smaller_than_the_sqlite_registry_serves_every_device() {
+    let dir = tempfile::tempdir().unwrap();
+    small_cache_law(dir.path().join("r.sqlite").to_str().unwrap());
+}
+
+#[test]
+fn a_cache_smaller_than_the_postgres_registry_serves_every_device() {
+    let pg = Postgres::start();
+    small_cache_law(&pg.url);
+}

@@ -20,7 +20,11 @@ const LIMITS: Limits = Limits::DEFAULT
 fuzz_target!(|data: &[u8]| {
     let full = decode_located(data, &LIMITS);
     let head = decode_header(data, &LIMITS);
-    assert_eq!(full, decode_located_general(data, &LIMITS), "shortcuts vs general loop");
+    assert_eq!(
+        full,
+        decode_located_general(data, &LIMITS),
+        "shortcuts vs general loop"
+    );
     if let Ok(d) = &full {
         assert!(data.len() <= LIMITS.max_size);
         let head = head

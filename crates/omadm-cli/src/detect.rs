@@ -12,21 +12,16 @@ use crate::error::line_col;
 
 /// The codec `body` needs, or what it looked like instead.
 ///
-/// - WBXML: a version byte `0x01..=0x03` (WBXML 1.1-1.3) followed by a public id, an
-///   `mb_u_int32` (at most 5 bytes, the last without the continuation bit; `0x00` then an index
-///   for a string-table reference). The WBXML decoder then checks which ids it accepts.
+/// - WBXML: what [`omadm_wbxml::looks_like_wbxml`] says is the start of a SyncML WBXML document,
+///   a version byte `0x01..=0x03` (WBXML 1.1-1.3) followed by a SyncML 1.1 or 1.2 public id, the
+///   "unknown" id, or a string-table reference (the decoder then checks the rest).
 /// - XML: after an optional byte order mark (UTF-8, or UTF-16 which the XML decoder refuses
 ///   with its own error) and white space (space, tab, CR, LF), a `<`.
 pub(crate) fn detect(body: &[u8]) -> Result<Encoding, Unrecognised> {
     match body {
         [] => Err(Unrecognised::Empty),
-        [1..=3, rest @ ..] => {
-            if public_id_len(rest).is_some() {
-                Ok(Encoding::Wbxml)
-            } else {
-                Err(Unrecognised::Binary(head(body)))
-            }
-        }
+        _ if omadm_wbxml::looks_like_wbxml(body) => Ok(Encoding::Wbxml),
+        [1..=3, ..] => Err(Unrecognised::Binary(head(body))),
         _ => {
             let text = body
                 .strip_prefix(b"\xEF\xBB\xBF")
@@ -49,17 +44,6 @@ pub(crate) fn detect(body: &[u8]) -> Result<Encoding, Unrecognised> {
                 },
             }
         }
-    }
-}
-
-/// The length of a well-formed `mb_u_int32` public id at the start of `rest` (a string-table
-/// reference `0x00 index` counted as its two parts).
-fn public_id_len(rest: &[u8]) -> Option<usize> {
-    let mb_u_int32 = |b: &[u8]| b.iter().take(5).position(|b| b & 0x80 == 0).map(|i| i + 1);
-    match rest.split_first() {
-        // `0x00`, then the string-table index (itself an mb_u_int32).
-        Some((0, index)) => mb_u_int32(index).map(|n| 1 + n),
-        _ => mb_u_int32(rest),
     }
 }
 
@@ -89,11 +73,13 @@ impl fmt::Display for Unrecognised {
             Self::Blank => f.write_str("the file holds only white space"),
             Self::Text(start) => write!(f, "text that does not start with `<` ({start:?}…)"),
             Self::Binary(bytes) => {
-                f.write_str("binary data without a WBXML header (first bytes")?;
+                f.write_str("binary data without a SyncML WBXML header (first bytes")?;
                 for b in bytes {
                     write!(f, " {b:02x}")?;
                 }
-                f.write_str("; WBXML starts with a version byte 01..03 and a public id)")
+                f.write_str(
+                    "; SyncML WBXML starts with a version byte 01..03 and a SyncML public id)",
+                )
             }
         }
     }
@@ -140,7 +126,7 @@ mod tests {
             b"\x02\xa4\x01\x6a\x00\x6d",
             b"\x03\x9f\x53\x6a\x00",
             b"\x02\x00\x00\x6a\x1d",
-            b"\x01\x01",
+            b"\x01\x01\x6a",
         ];
         for body in wbxml {
             assert_eq!(detect(body), Ok(Encoding::Wbxml), "{body:02x?}");
@@ -172,6 +158,7 @@ mod tests {
             b"\x1f\x8b\x08\x00",
             b"\x02\xa4",
             b"\x02",
+            b"\x02\x7f\x6a\x00",
             b"\x00\x00\x00",
         ] {
             let err = detect(body).unwrap_err();
@@ -184,8 +171,8 @@ mod tests {
         }
         assert_eq!(
             detect(b"\x89PNG").unwrap_err().to_string(),
-            "neither XML nor WBXML: binary data without a WBXML header (first bytes 89 50 4e 47; \
-             WBXML starts with a version byte 01..03 and a public id)"
+            "neither XML nor WBXML: binary data without a SyncML WBXML header (first bytes 89 50 4e 47; \
+             SyncML WBXML starts with a version byte 01..03 and a SyncML public id)"
         );
     }
 

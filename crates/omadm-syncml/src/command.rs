@@ -619,7 +619,8 @@ impl Item<'_> {
 ///
 /// `value` is the character data exactly as XML defines it (every character between `<Data>` and
 /// `</Data>`, including whitespace, CDATA sections joined, entities resolved), or, for
-/// [`Carriage::Xml`], the raw XML fragment between the tags.
+/// [`Carriage::Xml`], the raw XML fragment between the tags, or, for [`Carriage::Binary`], the
+/// base64 of the bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ItemData<'a> {
@@ -677,6 +678,12 @@ pub enum Carriage {
     Mixed,
     /// Child elements (a DevInf document, a DDF `MgmtTree`): `value` is the raw XML fragment.
     Xml,
+    /// Binary data, which only WBXML carries as such: `OPAQUE` bytes that are not UTF-8 text
+    /// (Format `bin`, an embedded WBXML document). `value` is their base64 (RFC 4648, padded),
+    /// the text XML carries binary data as (Format `b64`); the WBXML encoder writes the bytes
+    /// back, the XML encoder writes the base64 as text. Not CDATA: a sessionless report's data
+    /// must be text (DM-SR-C-004-M).
+    Binary,
 }
 
 fn items_owned(items: Vec<Item<'_>>) -> Vec<Item<'static>> {

@@ -1184,6 +1184,55 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// `Item/Data`, also when it is binary. [`Self::item_data`] reads it as text; only if that
+    /// fails because a piece is not UTF-8 is the content read again, by
+    /// [`Self::binary_item_data`] (the text path is not changed by it).
+    fn item_data_or_binary(&mut self) -> Result<ItemData<'a>> {
+        // Reading text content changes no more than these (it opens no element).
+        let (pos, page, depth, pending_end) = (self.pos, self.page, self.depth, self.pending_end);
+        match self.item_data() {
+            Err(e) if *e.kind() == ErrorKind::Encoding => {
+                (self.pos, self.page, self.depth, self.pending_end) =
+                    (pos, page, depth, pending_end);
+                self.binary_item_data(e)
+            }
+            other => other,
+        }
+    }
+
+    /// Binary `Item/Data`: one or more `OPAQUE` pieces, the first not empty (an empty first
+    /// `OPAQUE` marks [`Carriage::Xml`]), nothing else, whose bytes joined are not UTF-8 text
+    /// (text is read as text, and strings must each be UTF-8 on their own). The value is the
+    /// base64 of the bytes, [`Carriage::Binary`]. Any other content is refused with
+    /// `not_text`, the error the text path gave.
+    #[cold]
+    #[inline(never)]
+    fn binary_item_data(&mut self, not_text: Error) -> Result<ItemData<'a>> {
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut first_empty = None;
+        loop {
+            match self.next()? {
+                Ev::Piece(p) if p.kind == PieceKind::Opaque => {
+                    first_empty.get_or_insert(p.bytes.is_empty());
+                    bytes.extend_from_slice(p.bytes);
+                    if bytes.len().div_ceil(3).saturating_mul(4) > self.max_text {
+                        return Err(self.err_at(ErrorKind::LimitExceeded(Limit::TextLength), p.at));
+                    }
+                }
+                Ev::Piece(_) => return Err(not_text),
+                Ev::End => break,
+                Ev::Start(tag) => return Err(self.unexpected(&tag, Ctx::Other)),
+            }
+        }
+        if first_empty != Some(false) || core::str::from_utf8(&bytes).is_ok() {
+            return Err(not_text);
+        }
+        Ok(ItemData {
+            value: Cow::Owned(base64::engine::general_purpose::STANDARD.encode(&bytes)),
+            carriage: Carriage::Binary,
+        })
+    }
+
     fn anchor(&mut self) -> Result<Anchor<'a>> {
         let mut last = None;
         let mut next = None;
@@ -1550,7 +1599,7 @@ impl<'a> Decoder<'a> {
                         return Err(self.err_in_parent(ErrorKind::DuplicateElement, tag.at));
                     }
                     seen_data = true;
-                    item.data = Some(self.item_data()?);
+                    item.data = Some(self.item_data_or_binary()?);
                 }
                 El::MoreData => flag!(self, item.more_data, tag),
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),

@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
+use base64::Engine as _;
+
 use omadm_syncml::{
     Alert, AlertCode, Anchor, Carriage, Chal, CmdId, Command, Container, Cred, Delete, Exec, Get,
     Item, ItemCommand, ItemData, Mem, Meta, Results, Status, SyncHdr, SyncMl, SyncMlVersion,
@@ -685,10 +687,19 @@ fn item<'m, O: Out>(w: &mut Writer<'m, '_, O>, it: &'m Item<'m>) {
 
 /// `Item/Data` by carriage: `Escaped` as strings (a bare tag when empty), `Cdata` as one
 /// `OPAQUE`, `Mixed` as strings followed by an empty `OPAQUE`, `Xml` as an empty `OPAQUE`
-/// followed by an `OPAQUE` holding the fragment.
+/// followed by an `OPAQUE` holding the fragment, `Binary` as one `OPAQUE` holding the bytes
+/// its base64 value stands for (a value that is not base64 is written as `Escaped`).
 fn item_data<'m, O: Out>(w: &mut Writer<'m, '_, O>, d: &'m ItemData<'m>) {
     let v: &'m str = &d.value;
     match d.carriage {
+        Carriage::Binary => match base64::engine::general_purpose::STANDARD.decode(v) {
+            Ok(bytes) => {
+                w.open(El::Data);
+                w.opaque(&bytes);
+                w.end();
+            }
+            Err(_) => w.text_el(El::Data, v),
+        },
         Carriage::Cdata => {
             w.open(El::Data);
             w.opaque(v.as_bytes());

@@ -4,7 +4,7 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use omadm_syncml::{Encoding, SyncMl};
+use omadm_syncml::{Carriage, Command, Encoding, Item, SyncMl};
 
 use crate::cli::ConvertArgs;
 use crate::detect;
@@ -27,6 +27,13 @@ pub(crate) fn run(args: &ConvertArgs) -> Result<ExitCode, CliError> {
     // Strict on the way out too: what is written must read back as the same message.
     match decode(to, &out) {
         Ok(back) if back == message => {}
+        Ok(_) if to == Encoding::Xml && has_binary_data(&message.body.commands) => {
+            return Err(CliError::input(format!(
+                "{name}: an Item/Data holds binary data (WBXML OPAQUE bytes that are not UTF-8), \
+                 which XML carries only as base64 text: the message cannot be written as XML \
+                 unchanged"
+            )));
+        }
         Ok(_) => {
             return Err(CliError::input(format!(
                 "{name}: the message does not survive {to} unchanged"
@@ -61,4 +68,25 @@ fn decode(encoding: Encoding, body: &[u8]) -> Result<SyncMl<'_>, String> {
             omadm_wbxml::decode(body, &omadm_wbxml::Limits::default()).map_err(|e| e.to_string())
         }
     }
+}
+
+/// Whether an `Item/Data` is binary ([`Carriage::Binary`]), at any depth.
+fn has_binary_data(commands: &[Command<'_>]) -> bool {
+    commands.iter().any(|c| {
+        let items: &[Item<'_>] = match c {
+            Command::Add(c) | Command::Copy(c) | Command::Replace(c) => &c.items,
+            Command::Alert(c) => &c.items,
+            Command::Atomic(c) | Command::Sequence(c) => return has_binary_data(&c.commands),
+            Command::Delete(c) => &c.items,
+            Command::Exec(c) => core::slice::from_ref(&*c.item),
+            Command::Get(c) => &c.items,
+            Command::Results(c) => &c.items,
+            Command::Status(c) => &c.items,
+        };
+        items.iter().any(|i| {
+            i.data
+                .as_ref()
+                .is_some_and(|d| d.carriage == Carriage::Binary)
+        })
+    })
 }

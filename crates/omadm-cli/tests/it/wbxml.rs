@@ -183,7 +183,7 @@ fn lint_inspect_and_convert_tell_the_encoding_by_the_first_bytes() {
     for (file, looked) in [
         (
             &png,
-            "binary data without a WBXML header (first bytes 89 50 4e 47 0d 0a 1a 0a;",
+            "binary data without a SyncML WBXML header (first bytes 89 50 4e 47 0d 0a 1a 0a;",
         ),
         (
             &text,
@@ -309,4 +309,54 @@ fn serve_takes_both_media_types_and_ignores_a_mislabelled_body() {
         5
     );
     assert_eq!(db_rows(&db).len(), 10);
+}
+
+#[test]
+fn binary_item_data_is_read_but_neither_converted_to_xml_nor_accepted_as_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = devs("dev", 1);
+    let client = write(dir.path(), "client.toml", &client_toml(&d));
+    let server = write(dir.path(), "server.toml", &server_toml(&d));
+    let file = emit(dir.path(), &client, "wbxml", &["--encoding", "wbxml"]).remove(0);
+    let bytes = std::fs::read(&file).unwrap();
+    // The first report's data ("12", one OPAQUE) replaced by binary bytes of the same length:
+    // the MAC no longer verifies, but the codec's part is what is looked at here.
+    let at = bytes.windows(4).position(|w| w == b"\xc3\x0212").unwrap();
+    let mut binary = bytes.clone();
+    binary[at + 2..at + 4].copy_from_slice(b"\xff\xfe");
+    let path = dir.path().join("binary.wbxml");
+    std::fs::write(&path, &binary).unwrap();
+
+    let (code, out, err) = parts(&run(&["inspect", "--json", s(&path)]));
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let data = &v["body"]["commands"][0]["items"][0]["data"];
+    assert_eq!(data["carriage"], "binary", "{out}");
+    assert_eq!(data["value"], "//4=", "{out}");
+
+    let (code, out, err) = parts(&run(&["convert", s(&path)]));
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert!(err.contains("holds binary data"), "{err}");
+    // WBXML to WBXML keeps the bytes.
+    let copy = dir.path().join("copy.wbxml");
+    let (code, _, err) = parts(&run(&[
+        "convert",
+        "--to",
+        "wbxml",
+        s(&path),
+        "-o",
+        s(&copy),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read(&copy).unwrap(), binary);
+
+    // Not a report's data: that must be text in CDATA (lint checks the profile without the
+    // MAC; verify stops at the MAC the change broke).
+    let (code, out, _) = parts(&run(&["lint", s(&path)]));
+    assert_eq!(code, 1);
+    assert!(out.contains("data-cdata (DM-SR-C-004-M)"), "{out}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    let (code, _, err) = parts(&run(&["verify", "--devices", &server, s(&path)]));
+    assert_eq!(code, 1);
+    assert!(err.starts_with("ignored: bad-mac: "), "{err}");
 }

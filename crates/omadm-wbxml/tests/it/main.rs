@@ -4,6 +4,7 @@
 
 mod alloc;
 mod bad_input;
+mod binary;
 mod golden;
 mod interop;
 mod libwbxml;

@@ -3,7 +3,9 @@
 //! back, and its state stays bounded (the session ends by its message limit at the latest).
 //!
 //! Input layout: byte 0 = flags (bit 0: the device is pinned to HMAC-SHA256, else auth-md5;
-//! bit 1: Large Objects allowed), then client messages separated by the two bytes `FF FE`
+//! bit 1: Large Objects allowed; bit 2: the session speaks WBXML, else XML; bit 3: messages go
+//! through `decode_header` + `handle_header` with a synchronous lookup, as `omadm serve` routes
+//! them, else `handle_message` + `supply_secret`), then client messages separated by the two bytes `FF FE`
 //! (never in UTF-8 text). A message that starts with `x-syncml-hmac:` carries that header up to
 //! the first `\n`. Fresh nonces come from a counter (byte-for-byte those of the seeds' server).
 #![no_main]
@@ -13,7 +15,7 @@ use std::time::{Duration, SystemTime};
 use libfuzzer_sys::fuzz_target;
 use omadm_dmsec::{Nonce, Secret, Username};
 use omadm_session::{
-    AuthPin, DeviceAuth, Progress, ServerConfig, ServerEvent, ServerSession, Transport,
+    AuthPin, DeviceAuth, Encoding, Progress, ServerConfig, ServerEvent, ServerSession, Transport,
 };
 use omadm_xml::Limits;
 
@@ -52,6 +54,14 @@ fuzz_target!(|data: &[u8]| {
     let mut config = ServerConfig::new("https://dm.example.net/dm");
     config.max_messages = MAX_MESSAGES;
     config.large_objects = (flags & 2 != 0).then_some(4096);
+    let encoding = if flags & 4 != 0 {
+        Encoding::Wbxml
+    } else {
+        Encoding::Xml
+    };
+    config.encoding = encoding;
+    let routed = flags & 8 != 0;
+    let limits = config.limits;
     let mut server = ServerSession::new(config);
     let _ = server.queue(omadm_session::commands::get("./DevDetail/SwV"));
     let _ = server.start_discovery(None);
@@ -68,22 +78,46 @@ fuzz_target!(|data: &[u8]| {
             None => (None, piece),
         };
         let transport = Transport::with_hmac(hmac.as_deref());
-        match server.handle_message(body, &transport, now, &mut nonces) {
-            Ok(Progress::Done) => taken += 1,
-            Ok(Progress::NeedSecret(req)) => {
-                let found = (req.username == USER).then_some(&device);
-                server
-                    .supply_secret(found, &mut nonces)
-                    .expect("a lookup was pending");
-                taken += 1;
+        if routed {
+            if let Ok(header) = omadm_session::decode_header(encoding, body, &limits) {
+                let mut lookups = 0;
+                let handled = server.handle_header(header, &transport, now, &mut nonces, |req| {
+                    lookups += 1;
+                    (req.username == USER).then(|| device.clone())
+                });
+                assert!(lookups <= 1);
+                if handled.is_ok() {
+                    taken += 1;
+                }
             }
-            Err(_) => {}
+        } else {
+            match server.handle_message(body, &transport, now, &mut nonces) {
+                Ok(Progress::Done) => taken += 1,
+                Ok(Progress::NeedSecret(req)) => {
+                    let found = (req.username == USER).then_some(&device);
+                    server
+                        .supply_secret(found, &mut nonces)
+                        .expect("a lookup was pending");
+                    taken += 1;
+                }
+                Err(_) => {}
+            }
         }
         assert!(taken <= MAX_MESSAGES);
         let mut replies = 0;
         while let Some(t) = server.poll_transmit() {
             replies += 1;
-            omadm_xml::decode(&t.body, &Limits::DEFAULT).expect("the server reads its own reply");
+            assert_eq!(t.content_type, encoding.media_type());
+            match encoding {
+                Encoding::Xml => {
+                    omadm_xml::decode(&t.body, &Limits::DEFAULT)
+                        .expect("the server reads its own reply");
+                }
+                Encoding::Wbxml => {
+                    omadm_wbxml::decode(&t.body, &omadm_wbxml::Limits::DEFAULT)
+                        .expect("the server reads its own reply");
+                }
+            }
         }
         assert!(replies <= 1, "one reply per message");
         let mut events = 0;

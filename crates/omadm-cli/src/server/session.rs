@@ -109,6 +109,8 @@ struct Live {
     enabling: Option<Ticket>,
     end: Option<SessionEnd>,
     last: Instant,
+    /// The engine took at least one message.
+    taken: bool,
     /// Removed from the map (ended): a request that waited for the lock must not use it.
     gone: bool,
 }
@@ -212,9 +214,13 @@ impl Sessions {
             if live.engine.is_ended() {
                 self.remove(&key, &mut live);
                 self.finish(writer, &mut live).await;
+            } else if !live.taken {
+                // A first message the engine did not take: no session to keep.
+                self.remove(&key, &mut live);
             }
             return Answer::Refused("session-message-refused");
         }
+        live.taken = true;
         live.drain_events();
         let transmit = live.engine.poll_transmit();
         if live.engine.is_ended() {
@@ -248,7 +254,12 @@ impl Sessions {
                 return Some(Arc::clone(entry));
             }
             if live.len() >= self.config.max_live {
-                expired = sweep(&mut live, SystemTime::now());
+                expired = sweep(
+                    &mut live,
+                    SystemTime::now(),
+                    self.config.idle_timeout,
+                    false,
+                );
             }
             if live.len() >= self.config.max_live {
                 None
@@ -301,7 +312,7 @@ impl Sessions {
                 } else {
                     now
                 };
-                sweep(&mut live, at)
+                sweep(&mut live, at, self.config.idle_timeout, all)
             }
             Err(_) => Vec::new(),
         };
@@ -311,17 +322,21 @@ impl Sessions {
     }
 }
 
-/// Removes the sessions that `handle_timeout(now)` ends (skipping the ones a request holds).
+/// Removes the sessions that `handle_timeout(now)` ends, and those that never took a message
+/// and have waited `idle` (every one with `all`), skipping the ones a request holds.
 fn sweep(
     live: &mut HashMap<Key, Arc<AsyncMutex<Live>>>,
     now: SystemTime,
+    idle: Duration,
+    all: bool,
 ) -> Vec<Arc<AsyncMutex<Live>>> {
     let mut ended = Vec::new();
     live.retain(|_, entry| {
         let Ok(mut session) = entry.try_lock() else {
             return true;
         };
-        if !session.engine.handle_timeout(now) && !session.engine.is_ended() {
+        let ended_now = session.engine.handle_timeout(now) || session.engine.is_ended();
+        if !ended_now && !all && session.last.elapsed() <= idle {
             return true;
         }
         session.gone = true;
@@ -393,6 +408,7 @@ impl Live {
             enabling: None,
             end: None,
             last: Instant::now(),
+            taken: false,
             gone: false,
         }
     }

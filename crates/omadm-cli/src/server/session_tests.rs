@@ -508,3 +508,44 @@ async fn discovery_enables_through_the_placeholder() {
     assert_eq!(discovered.enabling_status, Some(200));
     h.running.shutdown().await;
 }
+
+/// First messages the engine refuses leave no session behind: they cannot fill the live map.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_first_messages_do_not_fill_the_live_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let devices = devices(dir.path());
+    let store = SqliteStore::open(&dir.path().join("db.sqlite")).unwrap();
+    let gate = Arc::new(ServerSide::new(&devices, 16 * 1024).unwrap());
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap());
+    config.summary_interval = None;
+    config.sessions.max_live = 2;
+    let running = start(&config, gate, Box::new(store), None).await.unwrap();
+    let url = format!("http://{}/dm", running.addr);
+    let mut http = Client::new(Target::parse(&url).unwrap(), Duration::from_secs(5));
+    for n in 0..5 {
+        // A well-formed header, a body that does not decode.
+        let body = format!(
+            "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr><VerDTD>1.2</VerDTD>\
+             <VerProto>DM/1.2</VerProto><SessionID>{}</SessionID><MsgID>1</MsgID>\
+             <Target><LocURI>{SERVER_URI}</LocURI></Target><Source><LocURI>IMEI:{n}</LocURI>\
+             </Source></SyncHdr><SyncBody><Bogus/></SyncBody></SyncML>",
+            n + 1
+        );
+        let (status, _) = http
+            .request(&Bytes::from(body), MEDIA_TYPE_XML, &[])
+            .await
+            .unwrap();
+        assert_eq!(status.as_u16(), 400);
+    }
+    let h = Harness {
+        _dir: dir,
+        db: std::path::PathBuf::new(),
+        devices,
+        running,
+        url,
+        events: mpsc::unbounded_channel().1,
+    };
+    let (end, _, _) = h.session(initial_nonce(), "77", AuthPin::HMAC_SHA256).await;
+    assert_eq!(end.reason, EndReason::Completed);
+    h.running.shutdown().await;
+}

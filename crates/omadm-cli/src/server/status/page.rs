@@ -508,6 +508,9 @@ fn meaning(reason: &str) -> &'static str {
         "replay-state-corrupt" => {
             "the device's stored anti-replay state is unreadable: its messages are refused until an operator acts"
         }
+        "stale-nonce" => {
+            "signed with the nonce a DM session (or an operator) had just replaced: a report in flight during the rotation"
+        }
         "internal" => "an internal verifier error (please report it)",
         _ => "",
     }

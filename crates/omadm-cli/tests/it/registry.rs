@@ -410,3 +410,36 @@ fn a_cache_smaller_than_the_postgres_registry_serves_every_device() {
     let pg = Postgres::start();
     small_cache_law(&pg.url);
 }
+
+/// A miss while the database is away is answered 503 (never a 204 for a report not stored),
+/// counted as `registry-unavailable`; once the database is back the device is served.
+#[test]
+fn a_miss_while_postgres_is_down_is_answered_503_then_served() {
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let all = devs("down", 3);
+    let file = write(d, "import.toml", &client_toml(&all));
+    let (code, _, err) = parts(&run(&["devices", "import", "--db", &pg.url, &file]));
+    assert_eq!(code, 0, "{err}");
+    let server = Server::start_with(&["--db", &pg.url, "--registry-cache", "1"]);
+    // down0 cached (sent last), down1 and down2 not.
+    assert!(send(d, &file, "down1", &server));
+    assert!(send(d, &file, "down0", &server));
+    let unavailable = "omadm_messages_total{outcome=\"failed\",reason=\"registry-unavailable\"}";
+    std::thread::scope(|s| {
+        s.spawn(|| pg.restart(Duration::from_secs(4)));
+        std::thread::sleep(Duration::from_millis(700));
+        assert!(
+            !send(d, &file, "down2", &server),
+            "a miss with the database away"
+        );
+    });
+    assert!(
+        server.metric(unavailable) >= 1,
+        "{}",
+        server.log.lock().unwrap()
+    );
+    let accepted = "omadm_messages_total{outcome=\"accepted\",reason=\"\"}";
+    until(d, &file, "down2", &server, accepted, 2);
+}

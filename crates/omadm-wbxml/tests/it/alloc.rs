@@ -27,6 +27,9 @@ fn allocation_budget() {
             "decode {alerts} alerts: {n} allocations > {budget}"
         );
         let (n, _) = allocations(|| decode_header(&bytes, &limits()).unwrap());
-        assert_eq!(n, 0, "decode_header (the verifier's header scan) allocates nothing");
+        assert_eq!(
+            n, 0,
+            "decode_header (the verifier's header scan) allocates nothing"
+        );
     }
 }

@@ -68,6 +68,9 @@ pub(crate) struct Metrics {
     failed_messages: AtomicU64,
     commit_nanos: AtomicU64,
     commit_max_nanos: AtomicU64,
+    sessions: Family<SessionLabels, Counter>,
+    session_nonces: Counter,
+    live_sessions: Gauge,
     counts: Mutex<Counts>,
     started: Instant,
 }
@@ -76,6 +79,7 @@ pub(crate) struct Metrics {
 #[derive(Debug, Default)]
 struct Counts {
     ignored: BTreeMap<Reason, u64>,
+    sessions: SessionCounts,
     interval: Interval,
     rates: Rates,
 }
@@ -104,6 +108,23 @@ struct MessageLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SessionLabels {
+    end: &'static str,
+    authenticated: &'static str,
+}
+
+/// The DM sessions that ended since the start: by end reason, how many authenticated, how many
+/// left the device a new nonce.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SessionCounts {
+    pub(crate) ended: BTreeMap<&'static str, u64>,
+    pub(crate) authenticated: u64,
+    pub(crate) nonces_issued: u64,
+    /// Live now.
+    pub(crate) live: u64,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
 }
@@ -118,6 +139,8 @@ pub(crate) struct Snapshot {
     pub(crate) commits: u64,
     pub(crate) store_errors: u64,
     pub(crate) ignored: BTreeMap<&'static str, u64>,
+    /// DM sessions (not sessionless messages).
+    pub(crate) sessions: SessionCounts,
     /// Total time spent in group-commit transactions.
     pub(crate) commit_time: Duration,
     /// The longest group commit.
@@ -223,6 +246,26 @@ impl Metrics {
             "Wall time of one group-commit transaction, from BEGIN to COMMIT",
             commit_duration.clone(),
         );
+        let sessions = Family::<SessionLabels, Counter>::default();
+        registry.register(
+            "dm_sessions",
+            "DM sessions (SessionID not 0) that ended, by end reason and whether the device \
+             authenticated",
+            sessions.clone(),
+        );
+        let session_nonces = Counter::default();
+        registry.register(
+            "dm_session_nonces_issued",
+            "Nonces that ended DM sessions left their devices (the next sessionless reports' \
+             nonce), committed",
+            session_nonces.clone(),
+        );
+        let live_sessions = Gauge::default();
+        registry.register(
+            "dm_sessions_live",
+            "DM sessions in progress on this node",
+            live_sessions.clone(),
+        );
         registry.register(
             "build",
             "The omadm build serving these metrics",
@@ -244,6 +287,9 @@ impl Metrics {
             failed_messages: AtomicU64::new(0),
             commit_nanos: AtomicU64::new(0),
             commit_max_nanos: AtomicU64::new(0),
+            sessions,
+            session_nonces,
+            live_sessions,
             counts: Mutex::default(),
             started: Instant::now(),
         }
@@ -330,6 +376,30 @@ impl Metrics {
         counts.rates.failed(unix_now(), messages);
     }
 
+    /// One DM session ended for `end` (a kebab-case reason); `nonce_issued`: the new nonce it
+    /// left the device was committed.
+    pub(crate) fn session_ended(&self, end: &'static str, authenticated: bool, nonce_issued: bool) {
+        self.sessions
+            .get_or_create(&SessionLabels {
+                end,
+                authenticated: if authenticated { "true" } else { "false" },
+            })
+            .inc();
+        if nonce_issued {
+            self.session_nonces.inc();
+        }
+        let mut counts = self.counts();
+        *counts.sessions.ended.entry(end).or_insert(0) += 1;
+        counts.sessions.authenticated += u64::from(authenticated);
+        counts.sessions.nonces_issued += u64::from(nonce_issued);
+    }
+
+    /// The number of DM sessions in progress.
+    pub(crate) fn live_sessions(&self, live: usize) {
+        let live = i64::try_from(live).unwrap_or(i64::MAX);
+        self.live_sessions.set(live);
+    }
+
     fn observe_commit(&self, took: Duration) {
         self.commit_duration.observe(took.as_secs_f64());
         let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
@@ -338,6 +408,8 @@ impl Metrics {
     }
 
     pub(crate) fn snapshot(&self) -> Snapshot {
+        // One guard: a second `self.counts()` in the same expression would wait for the first.
+        let counts = self.counts();
         Snapshot {
             requests: self.requests.get(),
             accepted_messages: self.accepted_messages.load(Ordering::Relaxed),
@@ -345,7 +417,11 @@ impl Metrics {
             failed_messages: self.failed_messages.load(Ordering::Relaxed),
             commits: self.commits.get(),
             store_errors: self.store_errors.get(),
-            ignored: self.counts().ignored.clone(),
+            ignored: counts.ignored.clone(),
+            sessions: SessionCounts {
+                live: u64::try_from(self.live_sessions.get()).unwrap_or(0),
+                ..counts.sessions.clone()
+            },
             commit_time: Duration::from_nanos(self.commit_nanos.load(Ordering::Relaxed)),
             commit_max: Duration::from_nanos(self.commit_max_nanos.load(Ordering::Relaxed)),
             uptime: self.started.elapsed(),

@@ -133,7 +133,7 @@ pub(crate) async fn start<G: Gate>(
     let mut session_config = config.sessions.clone();
     session_config.enabled &= store.supports_sessions();
     session_config.max_msg_size = config.max_msg_size;
-    let sessions = Arc::new(Sessions::new(session_config));
+    let sessions = Arc::new(Sessions::new(session_config, Arc::clone(&metrics)));
     let (writer, writer_task) = writer::spawn(
         Arc::clone(&gate),
         store,

@@ -17,12 +17,13 @@ use std::time::{Duration, Instant, SystemTime};
 use omadm_dmsec::{MacParams, Nonce, Username};
 use omadm_session::discovery::DiscoveryTarget;
 use omadm_session::{
-    AuthPin, DeviceAuth, Encoding, Header, NodeValue, ServerEvent, ServerSession, SessionEnd,
-    Ticket, Transport, commands,
+    AuthPin, DeviceAuth, Encoding, EndReason, Header, NodeValue, ServerEvent, ServerSession,
+    SessionEnd, Ticket, Transport, commands,
 };
 use omadm_syncml::Command;
 use tokio::sync::Mutex as AsyncMutex;
 
+use super::Metrics;
 use super::gate::Gate;
 use super::writer::{SessionDone, SessionOp, WriterHandle};
 use crate::store::{Answered, Discovered, QueuedCommand, SessionFinish};
@@ -95,6 +96,7 @@ type Key = (String, String);
 pub(crate) struct Sessions {
     config: SessionConfig,
     live: Mutex<HashMap<Key, Arc<AsyncMutex<Live>>>>,
+    metrics: Arc<Metrics>,
 }
 
 struct Live {
@@ -116,10 +118,11 @@ struct Live {
 }
 
 impl Sessions {
-    pub(crate) fn new(config: SessionConfig) -> Self {
+    pub(crate) fn new(config: SessionConfig, metrics: Arc<Metrics>) -> Self {
         Self {
             config,
             live: Mutex::new(HashMap::new()),
+            metrics,
         }
     }
 
@@ -273,13 +276,15 @@ impl Sessions {
                 config.idle_timeout = self.config.idle_timeout;
                 let entry = Arc::new(AsyncMutex::new(Live::new(ServerSession::new(config))));
                 live.insert(key.clone(), Arc::clone(&entry));
+                self.metrics.live_sessions(live.len());
                 Some(entry)
             }
         };
         for live in expired {
             let writer = writer.clone();
+            let metrics = Arc::clone(&self.metrics);
             tokio::spawn(async move {
-                finish_ended(&writer, &mut *live.lock().await).await;
+                finish_ended(&writer, &metrics, &mut *live.lock().await).await;
             });
         }
         entry
@@ -289,12 +294,13 @@ impl Sessions {
         live.gone = true;
         if let Ok(mut map) = self.live.lock() {
             map.remove(key);
+            self.metrics.live_sessions(map.len());
         }
     }
 
     /// Writes what an ended session leaves; `false` if the store failed.
     async fn finish<C: Send + 'static>(&self, writer: &WriterHandle<C>, live: &mut Live) -> bool {
-        finish_ended(writer, live).await
+        finish_ended(writer, &self.metrics, live).await
     }
 
     /// Ends the sessions idle past their timeout at `now` (every live one with `all`, at
@@ -312,12 +318,14 @@ impl Sessions {
                 } else {
                     now
                 };
-                sweep(&mut live, at, self.config.idle_timeout, all)
+                let ended = sweep(&mut live, at, self.config.idle_timeout, all);
+                self.metrics.live_sessions(live.len());
+                ended
             }
             Err(_) => Vec::new(),
         };
         for live in ended {
-            finish_ended(writer, &mut *live.lock().await).await;
+            finish_ended(writer, &self.metrics, &mut *live.lock().await).await;
         }
     }
 }
@@ -349,13 +357,18 @@ fn sweep(
 
 /// Writes what an ended session leaves (nothing unless it authenticated); `false` if the store
 /// failed.
-async fn finish_ended<C: Send + 'static>(writer: &WriterHandle<C>, live: &mut Live) -> bool {
+async fn finish_ended<C: Send + 'static>(
+    writer: &WriterHandle<C>,
+    metrics: &Metrics,
+    live: &mut Live,
+) -> bool {
     live.drain_events();
     let Some(end) = live.end.take() else {
         return true;
     };
     let Some(device) = live.device.as_ref().filter(|_| end.authenticated) else {
         tracing::info!(reason = ?end.reason, "DM session ended unauthenticated");
+        metrics.session_ended(end_label(end.reason), false, false);
         return true;
     };
     let finish = SessionFinish {
@@ -387,12 +400,28 @@ async fn finish_ended<C: Send + 'static>(writer: &WriterHandle<C>, live: &mut Li
                 nonce_rotated = rotated,
                 "DM session ended"
             );
+            metrics.session_ended(end_label(end.reason), true, rotated);
             true
         }
         _ => {
             tracing::error!(username = %device.username, "DM session's store write failed");
+            metrics.session_ended(end_label(end.reason), true, false);
             false
         }
+    }
+}
+
+/// The `end` label of `omadm_dm_sessions_total` and the status page.
+fn end_label(reason: EndReason) -> &'static str {
+    match reason {
+        EndReason::Completed => "completed",
+        EndReason::AuthenticationFailed => "authentication-failed",
+        EndReason::Aborted => "aborted",
+        EndReason::TooLarge => "too-large",
+        EndReason::Expired => "expired",
+        EndReason::TooManyMessages => "too-many-messages",
+        EndReason::UnsupportedScheme => "unsupported-scheme",
+        _ => "other",
     }
 }
 

@@ -226,6 +226,20 @@ async fn a_session_rotates_the_nonce_and_the_verifier_follows_at_once() {
         assert_ne!(new, old);
         // Written to the registry (the file's device imported), in the writer's transaction.
         assert_eq!(h.registry_nonce(), Some(new.to_base64()), "{pin:?}");
+        // Counted for the operator: the status page's card and `/metrics`.
+        let seen = h.running.metrics.snapshot().sessions;
+        assert_eq!(seen.ended.get("completed"), Some(&1), "{pin:?}");
+        assert_eq!(
+            (seen.authenticated, seen.nonces_issued, seen.live),
+            (1, 1, 0)
+        );
+        let exposition = h.running.metrics.render();
+        assert!(
+            exposition
+                .contains("omadm_dm_sessions_total{end=\"completed\",authenticated=\"true\"} 1"),
+            "{exposition}"
+        );
+        assert!(exposition.contains("omadm_dm_session_nonces_issued_total 1"));
 
         // The running server expects the new nonce at once, and no longer the old one.
         assert_eq!(h.report(new, 1).await, Outcome::Stored(1), "{pin:?}");

@@ -34,6 +34,7 @@ pub(crate) struct Summary {
     pub(crate) last_minute: Window,
     pub(crate) last_hour: Window,
     pub(crate) commit: Commit,
+    pub(crate) sessions: Sessions,
     pub(crate) config: Facts,
     pub(crate) per_second: Series,
 }
@@ -62,6 +63,18 @@ pub(crate) struct Window {
     pub(crate) accepted_per_sec: f64,
     pub(crate) ignored_per_sec: f64,
     pub(crate) ignored_by_reason: BTreeMap<&'static str, u64>,
+}
+
+/// DM sessions (messages whose `SessionID` is not 0): live now, and those that ended since the
+/// start.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Sessions {
+    pub(crate) live: u64,
+    pub(crate) ended: u64,
+    pub(crate) authenticated: u64,
+    /// New nonces committed for the devices' next sessionless reports.
+    pub(crate) nonces_issued: u64,
+    pub(crate) ended_by_reason: BTreeMap<&'static str, u64>,
 }
 
 /// Group-commit timing since the start.
@@ -207,6 +220,13 @@ pub(crate) fn collect_summary(status: &Status) -> Summary {
             count: s.commits,
             mean_ms: s.commit_mean().map(|d| d.as_secs_f64() * 1000.0),
             max_ms: s.commit_max.as_secs_f64() * 1000.0,
+        },
+        sessions: Sessions {
+            live: s.sessions.live,
+            ended: s.sessions.ended.values().sum(),
+            authenticated: s.sessions.authenticated,
+            nonces_issued: s.sessions.nonces_issued,
+            ended_by_reason: s.sessions.ended.clone(),
         },
         config: status.facts,
         per_second: Series {

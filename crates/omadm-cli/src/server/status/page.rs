@@ -181,6 +181,29 @@ fn cards(h: &mut String, s: &Summary) {
          <div class=\"detail\">max {:.2} ms · {} commits{failed} · tick {} ms, batch ≤ {}</div></div>",
         s.commit.max_ms, s.commit.count, s.config.tick_ms, s.config.max_batch
     );
+    let by_reason: Vec<String> = s
+        .sessions
+        .ended_by_reason
+        .iter()
+        .map(|(reason, n)| format!("{} {n}", escape(reason)))
+        .collect();
+    let by_reason = if by_reason.is_empty() {
+        String::new()
+    } else {
+        format!("<br>ended: {}", by_reason.join(" · "))
+    };
+    card(
+        h,
+        "",
+        "sessions",
+        "DM sessions",
+        s.sessions.live,
+        "live",
+        &format!(
+            "{} ended since start · {} authenticated · {} new nonces issued{by_reason}",
+            s.sessions.ended, s.sessions.authenticated, s.sessions.nonces_issued
+        ),
+    );
     h.push_str("</section>");
 }
 

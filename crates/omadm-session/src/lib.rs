@@ -18,7 +18,7 @@ pub use crate::error::{ConfigError, SessionError};
 pub use crate::event::{
     ClientEvent, EndReason, Progress, SecretRequest, ServerEvent, SessionEnd, Ticket, Transmit,
 };
-pub use crate::server::{ServerConfig, ServerSession};
+pub use crate::server::{ServerConfig, ServerSession, claimed_user};
 pub use crate::tree::{MemoryTree, NodeValue, Tree};
 pub use crate::wire::Node;
 

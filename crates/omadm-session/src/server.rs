@@ -1035,8 +1035,11 @@ fn queueable(cmd: &Command<'_>) -> bool {
     }
 }
 
-/// The username a message claims: the `x-syncml-hmac` username, else `Source/LocName`.
-fn claimed_user(hdr: &omadm_syncml::SyncHdr<'_>, hmac: Option<&str>) -> Option<String> {
+/// The username a message claims, as the server engine reads it when it asks for the secret: the
+/// `x-syncml-hmac` header's username (`hmac` is that header's value), else `Source/LocName`.
+/// `None` when neither names one.
+#[must_use]
+pub fn claimed_user(hdr: &omadm_syncml::SyncHdr<'_>, hmac: Option<&str>) -> Option<String> {
     if let Some(params) = hmac.and_then(|h| MacParams::parse(h).ok()) {
         return Some(params.username().as_str().to_owned());
     }

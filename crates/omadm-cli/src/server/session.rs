@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use omadm_dmsec::{MacParams, Nonce, Username};
+use omadm_dmsec::{Nonce, Username};
 use omadm_session::discovery::DiscoveryTarget;
 use omadm_session::{
     AuthPin, DeviceAuth, Encoding, EndReason, Header, NodeValue, ServerEvent, ServerSession,
@@ -156,7 +156,7 @@ impl Sessions {
         }
         live.last = Instant::now();
         if !live.started {
-            let claimed = claimed_user(header.hdr(), hmac);
+            let claimed = omadm_session::claimed_user(header.hdr(), hmac);
             if let Some(username) = &claimed
                 && gate.load_device(username).await.is_err()
             {
@@ -531,19 +531,6 @@ fn device_auth(device: &SessionDevice, mode: SessionAuthMode) -> Option<DeviceAu
         pin,
         device.nonce,
     ))
-}
-
-/// The username a message claims (as the engine reads it): the `x-syncml-hmac` username, else
-/// `Source/LocName`.
-fn claimed_user(hdr: &omadm_syncml::SyncHdr<'_>, hmac: Option<&str>) -> Option<String> {
-    if let Some(params) = hmac.and_then(|h| MacParams::parse(h).ok()) {
-        return Some(params.username().as_str().to_owned());
-    }
-    hdr.source
-        .loc_name
-        .as_deref()
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned)
 }
 
 /// Whether `body` is a DM session message (its `SessionID` is not `0`), and its scanned header

@@ -46,8 +46,9 @@ impl core::error::Error for ConfigError {}
 pub enum EmitError {
     /// No report was given: a message must hold at least one.
     NoReports,
-    /// A report does not fit under MaxMsgSize even alone in a message. It is never split: the
-    /// spec forbids Large Objects (seed 5.4).
+    /// A report does not fit under MaxMsgSize even alone in the message that would carry it
+    /// (whose MsgID follows the messages before it: a MsgID with one more digit makes the
+    /// message one byte longer). It is never split: the spec forbids Large Objects (seed 5.4).
     ReportTooLarge {
         /// The position of the report in the input.
         index: usize,

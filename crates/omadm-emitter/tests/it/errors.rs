@@ -62,6 +62,50 @@ fn report_too_large_size_is_exact() {
     assert!(matches!(err, EmitError::ReportTooLarge { index: 0, .. }));
 }
 
+/// Regression (CI, stop 16): a report that fills a message with MsgID 999 exactly does not fit
+/// in the next one, MsgID 1000, whose header is one byte longer. Emitted after another report,
+/// it is too large for the message that would carry it, and the error's size is that message's.
+#[test]
+fn report_too_large_counts_the_msg_id_of_its_own_message() {
+    let report = chr_report(&"y".repeat(400));
+    let mut account = vector_account(Mode::default());
+    account.next_msg_id = MsgId::new(999).unwrap();
+    account.max_msg_size = 5000;
+    let exact = emit_verified(&account, std::slice::from_ref(&report))[0]
+        .body
+        .len();
+    account.max_msg_size = exact;
+    // Alone at MsgID 999 it fits exactly.
+    assert_eq!(
+        emit_verified(&account, std::slice::from_ref(&report))[0]
+            .body
+            .len(),
+        exact
+    );
+    // After a first message (MsgID 999), it would be in MsgID 1000: one byte over.
+    let mut emitter = Emitter::new(account.clone()).unwrap();
+    let err = emitter.emit(&[report.clone(), report.clone()]).unwrap_err();
+    assert_eq!(
+        err,
+        EmitError::ReportTooLarge {
+            index: 1,
+            size: exact + 1,
+            max: exact
+        }
+    );
+    assert_eq!(emitter.next_msg_id().get(), 999, "no MsgID used");
+    account.next_msg_id = MsgId::new(1000).unwrap();
+    let alone = Emitter::new(account).unwrap().emit(&[report]).unwrap_err();
+    assert_eq!(
+        alone,
+        EmitError::ReportTooLarge {
+            index: 0,
+            size: exact + 1,
+            max: exact
+        }
+    );
+}
+
 #[test]
 fn report_too_large_in_emit_into_leaves_no_trace() {
     let mut account = vector_account(Mode::default());

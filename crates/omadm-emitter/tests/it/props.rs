@@ -110,9 +110,15 @@ proptest! {
                 prop_assert_eq!(m, max);
                 prop_assert!(size > max);
                 prop_assert_eq!(emitter.next_msg_id().get(), first, "no MsgID used");
-                // That report does not fit alone either.
-                let alone = Emitter::new(account.clone()).unwrap().emit(&reports[index..=index]);
-                let is_too_large = matches!(alone, Err(EmitError::ReportTooLarge { index: 0, .. }));
+                // The reports before it emit, and that report does not fit alone in the message
+                // that would have carried it: the one with the MsgID after theirs (a MsgID one
+                // digit longer can be what tips it over).
+                let before = Emitter::new(account.clone()).unwrap().emit(&reports[..index]).unwrap();
+                let mut at = account.clone();
+                at.next_msg_id = before.next_msg_id;
+                let alone = Emitter::new(at).unwrap().emit(&reports[index..=index]);
+                let is_too_large =
+                    matches!(alone, Err(EmitError::ReportTooLarge { index: 0, size: s, .. }) if s == size);
                 prop_assert!(is_too_large);
                 return Ok(());
             }

@@ -57,21 +57,39 @@ async fn harness_with(
     discovery: bool,
     target: Option<omadm_session::discovery::DiscoveryTarget>,
 ) -> Harness {
+    harness_on(Backing::Sqlite, |config| {
+        config.sessions.auth = auth;
+        config.sessions.discovery = discovery;
+        config.sessions.discovery_target = target;
+    })
+    .await
+}
+
+/// The store a harness's server runs on.
+enum Backing {
+    /// `db.sqlite` in the harness's directory.
+    Sqlite,
+    /// No store: no session state either.
+    Null,
+}
+
+/// A server on 127.0.0.1 with the real gate and the one-device devices file, on `backing`,
+/// with `configure` applied to its configuration.
+async fn harness_on(backing: Backing, configure: impl FnOnce(&mut ServerConfig)) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite");
     let devices = devices(dir.path());
-    let store = SqliteStore::open(&db).unwrap();
+    let store: Box<dyn ReportStore> = match backing {
+        Backing::Sqlite => Box::new(SqliteStore::open(&db).unwrap()),
+        Backing::Null => Box::new(crate::store::NullStore::default()),
+    };
     let gate = Arc::new(ServerSide::new(&devices, 16 * 1024).unwrap());
     let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap());
     config.tick.period = Duration::from_millis(2);
     config.summary_interval = None;
-    config.sessions.auth = auth;
-    config.sessions.discovery = discovery;
-    config.sessions.discovery_target = target;
+    configure(&mut config);
     let (tx, events) = mpsc::unbounded_channel();
-    let running = start(&config, gate, Box::new(store), Some(tx))
-        .await
-        .unwrap();
+    let running = start(&config, gate, store, Some(tx)).await.unwrap();
     let url = format!("http://{}/dm", running.addr);
     Harness {
         _dir: dir,
@@ -350,28 +368,7 @@ async fn queued_commands_are_delivered_and_discovery_is_recorded_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_on_a_store_without_session_state_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let devices = devices(dir.path());
-    let gate = Arc::new(ServerSide::new(&devices, 16 * 1024).unwrap());
-    let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap());
-    config.summary_interval = None;
-    let running = start(
-        &config,
-        gate,
-        Box::new(crate::store::NullStore::default()),
-        None,
-    )
-    .await
-    .unwrap();
-    let url = format!("http://{}/dm", running.addr);
-    let h = Harness {
-        _dir: dir,
-        db: std::path::PathBuf::new(),
-        devices,
-        running,
-        url,
-        events: mpsc::unbounded_channel().1,
-    };
+    let h = harness_on(Backing::Null, |_| {}).await;
     let mut client = h.client(initial_nonce(), "1", AuthPin::HMAC_SHA256);
     let first = client.poll_transmit().unwrap();
     let headers: Vec<(&str, String)> = first
@@ -526,16 +523,8 @@ async fn discovery_enables_through_the_placeholder() {
 /// First messages the engine refuses leave no session behind: they cannot fill the live map.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_first_messages_do_not_fill_the_live_sessions() {
-    let dir = tempfile::tempdir().unwrap();
-    let devices = devices(dir.path());
-    let store = SqliteStore::open(&dir.path().join("db.sqlite")).unwrap();
-    let gate = Arc::new(ServerSide::new(&devices, 16 * 1024).unwrap());
-    let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap());
-    config.summary_interval = None;
-    config.sessions.max_live = 2;
-    let running = start(&config, gate, Box::new(store), None).await.unwrap();
-    let url = format!("http://{}/dm", running.addr);
-    let mut http = Client::new(Target::parse(&url).unwrap(), Duration::from_secs(5));
+    let h = harness_on(Backing::Sqlite, |config| config.sessions.max_live = 2).await;
+    let mut http = Client::new(Target::parse(&h.url).unwrap(), Duration::from_secs(5));
     for n in 0..5 {
         // A well-formed header, a body that does not decode.
         let body = format!(
@@ -551,14 +540,6 @@ async fn refused_first_messages_do_not_fill_the_live_sessions() {
             .unwrap();
         assert_eq!(status.as_u16(), 400);
     }
-    let h = Harness {
-        _dir: dir,
-        db: std::path::PathBuf::new(),
-        devices,
-        running,
-        url,
-        events: mpsc::unbounded_channel().1,
-    };
     let (end, _, _) = h.session(initial_nonce(), "77", AuthPin::HMAC_SHA256).await;
     assert_eq!(end.reason, EndReason::Completed);
     h.running.shutdown().await;

@@ -142,15 +142,25 @@ fn decode_with<'a, T>(
     shortcuts: bool,
     done: impl FnOnce(SyncMl<'a>, Option<CredSpan>) -> T,
 ) -> Result<T> {
-    let mut d = Decoder::new(input, limits)?;
+    check_size(input, limits)?;
+    let mut d = Decoder::new(input, limits);
     d.shortcuts = shortcuts;
     d.document_header()?;
     d.root()?;
-    let (hdr, cred_data) = d.first_header()?;
-    let version = d.version(&hdr);
-    let body = d.rest_of_root()?;
+    // Read in place: a `SyncHdr` is about 650 bytes, and each move of it is a copy.
+    let mut message = SyncMl {
+        version: SyncMlVersion::V1_2,
+        hdr: empty_hdr(),
+        body: SyncBody {
+            commands: Vec::new(),
+            is_final: false,
+        },
+    };
+    let cred_data = d.first_header(&mut message.hdr)?;
+    message.version = d.version(&message.hdr);
+    message.body = d.rest_of_root()?;
     d.epilog()?;
-    Ok(done(SyncMl { version, hdr, body }, cred_data))
+    Ok(done(message, cred_data))
 }
 
 /// Decodes only the document header, the root and the `SyncHdr`, and stops right after the
@@ -161,10 +171,12 @@ fn decode_with<'a, T>(
 ///
 /// As [`decode`], for the part of the input read.
 pub fn decode_header<'a>(input: &'a [u8], limits: &Limits) -> Result<DecodedHeader<'a>> {
-    let mut d = Decoder::new(input, limits)?;
+    check_size(input, limits)?;
+    let mut d = Decoder::new(input, limits);
     d.document_header()?;
     d.root()?;
-    let (hdr, cred_data) = d.first_header()?;
+    let mut hdr = empty_hdr();
+    let cred_data = d.first_header(&mut hdr)?;
     Ok(DecodedHeader {
         version: d.version(&hdr),
         hdr,
@@ -333,6 +345,17 @@ macro_rules! once_into {
     }};
 }
 
+/// Reads a single-occurrence child once, in place: `$read` stores it, `$seen` says it was read.
+macro_rules! once_seen {
+    ($self:ident, $seen:ident, $tag:expr, $read:expr) => {{
+        if $seen {
+            return Err($self.err_in_parent(ErrorKind::DuplicateElement, $tag.at));
+        }
+        $read;
+        $seen = true;
+    }};
+}
+
 /// Reads an empty flag element once.
 macro_rules! flag {
     ($self:ident, $flag:expr, $tag:expr) => {{
@@ -369,18 +392,28 @@ struct Decoder<'a> {
     max_elements: usize,
     max_text: usize,
     max_string_table: usize,
+    /// A stretch of the input known to be UTF-8, `input[text_at..text_at + text.len()]`: the
+    /// strings inside it are sliced from it instead of validated one by one ([`Self::utf8`]).
+    text: &'a str,
+    text_at: usize,
+}
+
+/// The size limit, checked before anything is read.
+fn check_size(input: &[u8], limits: &Limits) -> Result<()> {
+    if input.len() > limits.max_size || u32::try_from(input.len()).is_err() {
+        return Err(Error::new(
+            ErrorKind::LimitExceeded(Limit::Size),
+            0,
+            "/".into(),
+        ));
+    }
+    Ok(())
 }
 
 impl<'a> Decoder<'a> {
-    fn new(input: &'a [u8], limits: &Limits) -> Result<Self> {
-        if input.len() > limits.max_size || u32::try_from(input.len()).is_err() {
-            return Err(Error::new(
-                ErrorKind::LimitExceeded(Limit::Size),
-                0,
-                "/".into(),
-            ));
-        }
-        Ok(Self {
+    /// A decoder at the start of `input`, whose size [`check_size`] has accepted.
+    fn new(input: &'a [u8], limits: &Limits) -> Self {
+        Self {
             input,
             pos: 0,
             page: tok::PAGE_SYNCML,
@@ -395,7 +428,9 @@ impl<'a> Decoder<'a> {
             max_elements: limits.max_elements,
             max_text: limits.max_text,
             max_string_table: limits.max_string_table,
-        })
+            text: "",
+            text_at: 0,
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -476,6 +511,42 @@ impl<'a> Decoder<'a> {
             Some(n) => &rest[..n],
             None => rest,
         })
+    }
+
+    /// `input[start..end]` as text: exactly what `core::str::from_utf8` gives for it (the same
+    /// `&str`, or `None` where it fails), but for the usual short strings without a call of its
+    /// own. A slice of valid UTF-8 that starts and ends on character boundaries is valid UTF-8,
+    /// and `str::get` checks both boundaries; so a string inside the validated stretch is sliced
+    /// from it, and any other string validates a new stretch of [`TEXT_STRETCH`] bytes (or
+    /// the string, if longer) from its start, or, if that fails too, is validated alone.
+    #[inline(always)]
+    fn utf8(&mut self, start: usize, end: usize) -> Option<&'a str> {
+        if let Some(i) = start.checked_sub(self.text_at)
+            && let Some(s) = self.text.get(i..end - self.text_at)
+        {
+            return Some(s);
+        }
+        self.utf8_stretch(start, end)
+    }
+
+    /// [`Self::utf8`] past the validated stretch: validates the next one.
+    #[inline(never)]
+    fn utf8_stretch(&mut self, start: usize, end: usize) -> Option<&'a str> {
+        let stop = end
+            .max(start.saturating_add(TEXT_STRETCH))
+            .min(self.input.len());
+        let stretch = self.input.get(start..stop)?;
+        let text = match core::str::from_utf8(stretch) {
+            Ok(text) => text,
+            // The valid prefix, validated again (the only way to it without `unsafe`).
+            Err(e) => core::str::from_utf8(&stretch[..e.valid_up_to()]).ok()?,
+        };
+        self.text = text;
+        self.text_at = start;
+        match text.get(..end - start) {
+            Some(s) => Some(s),
+            None => core::str::from_utf8(self.input.get(start..end)?).ok(),
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -668,6 +739,15 @@ impl<'a> Decoder<'a> {
         v.ok_or_else(|| self.missing(name))
     }
 
+    /// [`Self::required`] for a child read in place: whether it was read.
+    fn present(&self, seen: bool, name: &'static str) -> Result<()> {
+        if seen {
+            Ok(())
+        } else {
+            Err(self.missing(name))
+        }
+    }
+
     /// A required child is missing from the element just closed (its `END` was the last byte
     /// read, or its tag had no content).
     fn missing(&self, name: &'static str) -> Error {
@@ -701,11 +781,11 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    /// The root's first child, which must be `SyncHdr`.
+    /// The root's first child, which must be `SyncHdr`, read into `hdr` (from [`empty_hdr`]).
     #[inline(always)]
-    fn first_header(&mut self) -> Result<(SyncHdr<'a>, Option<CredSpan>)> {
+    fn first_header(&mut self, hdr: &mut SyncHdr<'a>) -> Result<Option<CredSpan>> {
         match self.child(Ctx::Other)? {
-            Some(tag) if tag.el == El::SyncHdr => self.sync_hdr(),
+            Some(tag) if tag.el == El::SyncHdr => self.sync_hdr_into(hdr),
             Some(tag) if tag.el == El::SyncBody => Err(self
                 .err_in_parent(ErrorKind::MissingElement("SyncHdr"), tag.at)
                 .with_detail("SyncBody before SyncHdr")),
@@ -850,7 +930,7 @@ impl<'a> Decoder<'a> {
         if rest.get(n + 1) != Some(&tok::END) {
             return None;
         }
-        let Ok(text) = core::str::from_utf8(&rest[..n]) else {
+        let Some(text) = self.utf8(at + 1, at + 1 + n) else {
             return Some(Err(self.err_at(ErrorKind::Encoding, at)));
         };
         if text.len() > self.max_text {
@@ -883,7 +963,7 @@ impl<'a> Decoder<'a> {
         if self.input.get(end) != Some(&tok::END) {
             return None;
         }
-        let Ok(text) = core::str::from_utf8(&self.input[start..end]) else {
+        let Some(text) = self.utf8(start, end) else {
             return Some(Err(self.err_at(ErrorKind::Encoding, at)));
         };
         if text.len() > self.max_text {
@@ -998,56 +1078,49 @@ impl<'a> Decoder<'a> {
     // ---------------------------------------------------------------------------------------
     // Header
 
-    fn sync_hdr(&mut self) -> Result<(SyncHdr<'a>, Option<CredSpan>)> {
-        let mut ver_dtd = None;
-        let mut ver_proto = None;
-        let mut session_id = None;
-        let mut msg_id = None;
-        let mut target = None;
-        let mut source = None;
-        let mut resp_uri = None;
-        let mut no_resp = false;
-        let mut cred = None;
+    /// `SyncHdr` into `hdr` (from [`empty_hdr`]: its required fields hold placeholders until
+    /// they are read), with the `Cred/Data` span.
+    fn sync_hdr_into(&mut self, hdr: &mut SyncHdr<'a>) -> Result<Option<CredSpan>> {
+        // Which of the required children have been read.
+        let mut ver_dtd = false;
+        let mut ver_proto = false;
+        let mut session_id = false;
+        let mut msg_id = false;
+        let mut target = false;
+        let mut source = false;
         let mut span = None;
-        let mut meta = None;
         while let Some(tag) = self.child(Ctx::Other)? {
             match tag.el {
-                El::VerDTD => once!(self, ver_dtd, tag, self.token()?),
-                El::VerProto => once!(self, ver_proto, tag, self.token()?),
-                El::SessionID => once!(self, session_id, tag, {
+                El::VerDTD => once_seen!(self, ver_dtd, tag, hdr.ver_dtd = self.token()?),
+                El::VerProto => once_seen!(self, ver_proto, tag, hdr.ver_proto = self.token()?),
+                El::SessionID => once_seen!(self, session_id, tag, {
                     let t = self.token()?;
-                    SessionId::new(t)
-                        .map_err(|e| self.err_closed(ErrorKind::InvalidValue(e), tag.at, tag.el))?
+                    hdr.session_id = SessionId::new(t)
+                        .map_err(|e| self.err_closed(ErrorKind::InvalidValue(e), tag.at, tag.el))?;
                 }),
-                El::MsgID => once!(self, msg_id, tag, self.parse::<MsgId>(&tag)?),
-                El::Target => once!(self, target, tag, {
+                El::MsgID => once_seen!(self, msg_id, tag, hdr.msg_id = self.parse(&tag)?),
+                El::Target => once_seen!(self, target, tag, {
                     let (loc_uri, loc_name) = self.loc()?;
-                    Target { loc_uri, loc_name }
+                    hdr.target = Target { loc_uri, loc_name };
                 }),
-                El::Source => once!(self, source, tag, {
+                El::Source => once_seen!(self, source, tag, {
                     let (loc_uri, loc_name) = self.loc()?;
-                    Source { loc_uri, loc_name }
+                    hdr.source = Source { loc_uri, loc_name };
                 }),
-                El::RespURI => once!(self, resp_uri, tag, self.token()?),
-                El::NoResp => flag!(self, no_resp, tag),
-                El::Cred => span = Some(once_into!(self, cred, tag, empty_cred(), cred_into)),
-                El::Meta => once_into!(self, meta, tag, Meta::default(), meta_into),
+                El::RespURI => once!(self, hdr.resp_uri, tag, self.token()?),
+                El::NoResp => flag!(self, hdr.no_resp, tag),
+                El::Cred => span = Some(once_into!(self, hdr.cred, tag, empty_cred(), cred_into)),
+                El::Meta => once_into!(self, hdr.meta, tag, Meta::default(), meta_into),
                 _ => return Err(self.unexpected(&tag, Ctx::Other)),
             }
         }
-        let hdr = SyncHdr {
-            ver_dtd: self.required(ver_dtd, "VerDTD")?,
-            ver_proto: self.required(ver_proto, "VerProto")?,
-            session_id: self.required(session_id, "SessionID")?,
-            msg_id: self.required(msg_id, "MsgID")?,
-            target: self.required(target, "Target")?,
-            source: self.required(source, "Source")?,
-            resp_uri,
-            no_resp,
-            cred,
-            meta,
-        };
-        Ok((hdr, span))
+        self.present(ver_dtd, "VerDTD")?;
+        self.present(ver_proto, "VerProto")?;
+        self.present(session_id, "SessionID")?;
+        self.present(msg_id, "MsgID")?;
+        self.present(target, "Target")?;
+        self.present(source, "Source")?;
+        Ok(span)
     }
 
     /// `Target`/`Source`: `(LocURI, LocName?)`.
@@ -1284,18 +1357,23 @@ impl<'a> Decoder<'a> {
                     .err_in_parent(ErrorKind::MisplacedElement, tag.at)
                     .with_detail("command after Final"));
             }
-            match self.command(&tag, true)? {
-                Some(c) => commands.push(c),
-                None => return Err(self.unexpected(&tag, Ctx::Commands)),
+            if !self.command_into(&tag, true, &mut commands)? {
+                return Err(self.unexpected(&tag, Ctx::Commands));
             }
         }
         Ok(SyncBody { commands, is_final })
     }
 
-    /// A command element (its tag already read); `None` if `tag` names no command allowed here.
-    /// `Results` and `Status` are allowed only at body level.
-    fn command(&mut self, tag: &Tag, body_level: bool) -> Result<Option<Command<'a>>> {
-        Ok(Some(match tag.el {
+    /// A command element (its tag already read), pushed onto `commands` (not returned: a
+    /// `Command` is 128 bytes, and each move of it is a copy); `false` if `tag` names no
+    /// command allowed here. `Results` and `Status` are allowed only at body level.
+    fn command_into(
+        &mut self,
+        tag: &Tag,
+        body_level: bool,
+        commands: &mut Vec<Command<'a>>,
+    ) -> Result<bool> {
+        commands.push(match tag.el {
             El::Alert => Command::Alert(self.alert()?),
             El::Add => Command::Add(self.item_command()?),
             El::Replace => Command::Replace(self.item_command()?),
@@ -1307,8 +1385,9 @@ impl<'a> Decoder<'a> {
             El::Sequence => Command::Sequence(self.container()?),
             El::Status if body_level => Command::Status(self.status()?),
             El::Results if body_level => Command::Results(self.results()?),
-            _ => return Ok(None),
-        }))
+            _ => return Ok(false),
+        });
+        Ok(true)
     }
 
     fn alert(&mut self) -> Result<Alert<'a>> {
@@ -1461,10 +1540,11 @@ impl<'a> Decoder<'a> {
                 El::CmdID => once!(self, cmd_id, tag, self.parse::<CmdId>(&tag)?),
                 El::NoResp => flag!(self, no_resp, tag),
                 El::Meta => once!(self, meta, tag, self.boxed_meta()?),
-                _ => match self.command(&tag, false)? {
-                    Some(c) => commands.push(c),
-                    None => return Err(self.unexpected(&tag, Ctx::Commands)),
-                },
+                _ => {
+                    if !self.command_into(&tag, false, &mut commands)? {
+                        return Err(self.unexpected(&tag, Ctx::Commands));
+                    }
+                }
             }
         }
         Ok(Container {
@@ -1658,6 +1738,28 @@ fn cred_span(c: &Content<'_>, input: &[u8]) -> CredSpan {
     }
 }
 
+/// A `SyncHdr` to read into: placeholders where it has required fields.
+fn empty_hdr<'a>() -> SyncHdr<'a> {
+    SyncHdr {
+        ver_dtd: Cow::Borrowed(""),
+        ver_proto: Cow::Borrowed(""),
+        session_id: SessionId::SESSIONLESS,
+        msg_id: MsgId::MIN,
+        target: Target {
+            loc_uri: Cow::Borrowed(""),
+            loc_name: None,
+        },
+        source: Source {
+            loc_uri: Cow::Borrowed(""),
+            loc_name: None,
+        },
+        resp_uri: None,
+        no_resp: false,
+        cred: None,
+        meta: None,
+    }
+}
+
 /// A `Cred` to read into.
 fn empty_cred<'a>() -> Cred<'a> {
     Cred {
@@ -1665,6 +1767,9 @@ fn empty_cred<'a>() -> Cred<'a> {
         data: Cow::Borrowed(""),
     }
 }
+
+/// How much of the input [`Decoder::utf8`] validates at a time: a header, or an alert or two.
+const TEXT_STRETCH: usize = 512;
 
 /// Where the first NUL is (memchr: by instruction count, cheaper than a plain loop over the
 /// first bytes even for the short strings of a header).

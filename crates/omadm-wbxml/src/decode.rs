@@ -817,7 +817,7 @@ impl<'a> Decoder<'a> {
 
     /// The next child element (on the SyncML page); `None` at the current element's end.
     /// White-space strings between children are skipped.
-    #[inline]
+    #[inline(always)]
     fn child(&mut self, ctx: Ctx) -> Result<Option<Tag>> {
         if self.shortcuts
             && let Some(next) = self.quick_child(tok::PAGE_SYNCML)
@@ -842,7 +842,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// The next child of a MetInf container (`Meta`, `Anchor`, `Mem`): a MetInf-page element.
-    #[inline]
+    #[inline(always)]
     fn metinf_child(&mut self) -> Result<Option<Tag>> {
         if self.shortcuts
             && let Some(next) = self.quick_child(tok::PAGE_METINF)
@@ -1036,7 +1036,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// A token element's text, trimmed of surrounding XML white space.
-    #[inline]
+    #[inline(always)]
     fn token(&mut self) -> Result<Cow<'a, str>> {
         if self.pending_end && self.shortcuts {
             // No content: the general loop's result too.
@@ -1768,8 +1768,9 @@ fn empty_cred<'a>() -> Cred<'a> {
     }
 }
 
-/// How much of the input [`Decoder::utf8`] validates at a time: a header, or an alert or two.
-const TEXT_STRETCH: usize = 512;
+/// How much of the input [`Decoder::utf8`] validates at a time: a header and a report or two
+/// (the header scan validates no more than this past the header's first string).
+const TEXT_STRETCH: usize = 1024;
 
 /// Where the first NUL is (memchr: by instruction count, cheaper than a plain loop over the
 /// first bytes even for the short strings of a header).

@@ -1643,11 +1643,12 @@ impl<'a> Decoder<'a> {
 
     fn push_item(&mut self, items: &mut Vec<Item<'a>>) -> Result<()> {
         // Most commands carry one item: room for exactly one at first (an `Item` is 400 bytes;
-        // `Vec`'s first growth would make room for four).
+        // `Vec`'s first growth would make room for four). `resize_with` builds the new item in
+        // its place, where `push` copied it there.
         if items.capacity() == 0 {
             items.reserve_exact(1);
         }
-        items.push(Item::default());
+        items.resize_with(items.len() + 1, Item::default);
         match items.last_mut() {
             Some(item) => self.item_into(item),
             None => Ok(()),

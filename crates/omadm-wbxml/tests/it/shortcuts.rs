@@ -96,3 +96,39 @@ proptest! {
         }
     }
 }
+
+/// Strings are sliced from a validated UTF-8 stretch of the input (1 KB at a time) instead of
+/// being validated one by one. Multi-byte text at every phase around a stretch's end decodes to
+/// what was encoded; and with any one of its bytes made invalid, or the message cut there, the
+/// result is still exactly the general loop's, which validates each string alone.
+#[test]
+fn multi_byte_text_across_the_validated_stretch() {
+    const TEXT: &str = "é€𝄞";
+    for pad in 0..=TEXT.len() {
+        let mut m = fixtures::message(5);
+        m.hdr.source.loc_name = Some("a".repeat(pad + 1).into());
+        for c in &mut m.body.commands {
+            let omadm_syncml::Command::Alert(alert) = c else {
+                unreachable!("the fixture's reports are alerts")
+            };
+            let item = &mut alert.items[0];
+            item.data = Some(omadm_syncml::ItemData::cdata(TEXT.repeat(40)));
+            if let Some(source) = &mut item.source {
+                source.loc_uri = format!("./{}/{pad}", TEXT.repeat(3)).into();
+            }
+        }
+        let mut bytes = Vec::new();
+        encode(&m, &mut bytes);
+        assert!(bytes.len() > 2048, "the message spans stretches");
+        assert_eq!(decode_located(&bytes, &limits()).unwrap().message, m);
+        assert_same(&bytes);
+        for i in (0..bytes.len()).filter(|&i| bytes[i] >= 0x80) {
+            assert_same(&bytes[..i]);
+            let mut b = bytes.clone();
+            for v in [0x20, 0x80, 0xC3, 0xFF] {
+                b[i] = v;
+                assert_same(&b);
+            }
+        }
+    }
+}

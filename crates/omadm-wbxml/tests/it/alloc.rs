@@ -7,7 +7,7 @@
 use omadm_testkit::alloc::allocations;
 use omadm_wbxml::{decode, decode_header, encode};
 
-use crate::support::{fixtures, limits};
+use crate::support::{fixture_wbxml, fixtures, limits};
 
 #[test]
 fn allocation_budget() {
@@ -74,11 +74,7 @@ fn command_list_room_is_bounded_by_the_input() {
     );
 
     // The usual message: N like reports, room for exactly N (or one more).
-    let bytes = {
-        let mut b = Vec::new();
-        encode(&fixtures::message(100), &mut b);
-        b
-    };
+    let bytes = fixture_wbxml(100);
     let m = decode(&bytes, &limits()).unwrap();
     assert!((100..=101).contains(&m.body.commands.capacity()));
 }

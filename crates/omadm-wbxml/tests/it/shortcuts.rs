@@ -8,7 +8,7 @@ use omadm_wbxml::__private::decode_located_general;
 use omadm_wbxml::{Limits, Options, decode_located, encode, encode_with};
 use proptest::prelude::*;
 
-use crate::support::{corpus_dir, fixtures, limits};
+use crate::support::{corpus_dir, fixture_wbxml, fixtures, limits};
 
 /// Limits small enough that the shortcuts meet every one of them.
 fn tight() -> [Limits; 4] {
@@ -36,8 +36,7 @@ const BYTES: [u8; 9] = [0x00, 0x01, 0x02, 0x03, 0x20, 0x7F, 0x80, 0xC3, 0xFF];
 
 #[test]
 fn every_byte_of_the_sessionless_message_changed_or_cut() {
-    let mut bytes = Vec::new();
-    encode(&fixtures::message(2), &mut bytes);
+    let bytes = fixture_wbxml(2);
     assert_same(&bytes);
     for i in 0..bytes.len() {
         assert_same(&bytes[..i]);
@@ -64,8 +63,7 @@ fn every_corpus_file() {
 
 #[test]
 fn decoded_and_general_agree_on_the_model_and_the_span() {
-    let mut bytes = Vec::new();
-    encode(&fixtures::message(3), &mut bytes);
+    let bytes = fixture_wbxml(3);
     let fast = decode_located(&bytes, &limits()).unwrap();
     assert_eq!(fast.message, fixtures::message(3));
     assert_eq!(decode_located_general(&bytes, &limits()).unwrap(), fast);

@@ -9,6 +9,13 @@ use omadm_wbxml::Limits;
 #[allow(dead_code, unreachable_pub)]
 pub(crate) mod fixtures;
 
+/// The `alerts`-alert sessionless fixture, WBXML-encoded.
+pub(crate) fn fixture_wbxml(alerts: u32) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    omadm_wbxml::encode(&fixtures::message(alerts), &mut bytes);
+    bytes
+}
+
 pub(crate) fn corpus_dir() -> PathBuf {
     omadm_testkit::corpus_dir()
 }
